@@ -1,0 +1,192 @@
+"""The ``assistant`` command for operators and editors who work in files.
+
+    assistant db upgrade
+    assistant content seed | list | show SLUG [ASPECT] | publish SLUG ASPECT FILE --author NAME | export DIR
+    assistant nlp build
+    assistant serve
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from assistant.config import PROJECT_ROOT, load_settings
+from assistant.db import session_scope
+from assistant.knowledge.aspects import ASPECTS
+from assistant.knowledge.store import KnowledgeStore, UnknownAspect, UnknownTopic
+
+
+class CommandError(Exception):
+    """A problem the operator can fix; printed without a traceback, exit status 2."""
+
+
+def _cmd_db_upgrade(args) -> int:
+    from assistant.migrate import upgrade
+
+    upgrade()
+    print("database is at the latest schema")
+    return 0
+
+
+def _cmd_content_seed(args) -> int:
+    from assistant.knowledge.seed import SeedError, load_seed
+
+    directory = Path(args.dir) if args.dir else load_settings().content_dir
+    try:
+        with session_scope() as session:
+            report = load_seed(session, directory)
+    except SeedError as error:
+        raise CommandError(str(error)) from error
+    print(
+        f"seed loaded: {report.topics_created} topics created, {report.texts_created} texts published, "
+        f"{report.synonyms_added} synonyms added, {report.synonyms_removed} removed, "
+        f"{report.texts_kept_editor} texts kept as editors left them"
+    )
+    return 0
+
+
+def _cmd_content_list(args) -> int:
+    with session_scope() as session:
+        rows = KnowledgeStore(session).statuses()
+    if args.json:
+        print(json.dumps([
+            {"slug": r.slug, "kind": r.kind, "title": r.title, "aspect": r.aspect,
+             "published_version": r.published_version, "latest_version": r.latest_version,
+             "latest_status": r.latest_status, "author": r.author,
+             "changed_at": r.changed_at.isoformat() if r.changed_at else None,
+             "review_due": r.review_due.isoformat() if r.review_due else None}
+            for r in rows
+        ], indent=2))
+        return 0
+    print(f"{'SLUG':34} {'KIND':10} {'ASPECT':15} {'PUB':>4} {'LATEST':>6} {'STATUS':10} AUTHOR")
+    for r in rows:
+        print(f"{r.slug:34} {r.kind:10} {r.aspect:15} {str(r.published_version or '-'):>4} "
+              f"{r.latest_version:>6} {r.latest_status:10} {r.author}")
+    return 0
+
+
+def _cmd_content_show(args) -> int:
+    with session_scope() as session:
+        store = KnowledgeStore(session)
+        topic = _topic_or_error(store, args.slug)
+        aspects = [args.aspect] if args.aspect else store.published_aspects(args.slug)
+        if args.aspect and args.aspect not in ASPECTS:
+            raise CommandError(f"unknown aspect '{args.aspect}' (known: {', '.join(ASPECTS)})")
+        print(f"# {topic.title}  [{topic.slug}, {topic.kind}]")
+        print("synonyms: " + ", ".join(sorted(s.phrase for s in topic.synonyms)))
+        for aspect in aspects:
+            answer = store.published_answer(args.slug, aspect)
+            if answer is None:
+                print(f"\n## {aspect}\n(no published text)")
+                continue
+            print(f"\n## {aspect}  (version {answer.version}, by {answer.author})\n\n{answer.body}")
+    return 0
+
+
+def _cmd_content_publish(args) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"no such file: {path}")
+    body = path.read_text(encoding="utf-8")
+    with session_scope() as session:
+        store = KnowledgeStore(session)
+        _topic_or_error(store, args.slug)
+        try:
+            text = store.publish(args.slug, args.aspect, body, author=args.author)
+        except UnknownAspect:
+            raise CommandError(f"unknown aspect '{args.aspect}' (known: {', '.join(ASPECTS)})")
+        except ValueError as error:
+            raise CommandError(str(error))
+        version = text.version
+    print(f"published {args.slug}/{args.aspect} version {version}; the bot uses it from its next message")
+    return 0
+
+
+def _cmd_content_export(args) -> int:
+    from assistant.knowledge.export import export_topics
+
+    with session_scope() as session:
+        written = export_topics(KnowledgeStore(session), Path(args.dir))
+    print(f"exported {len(written)} topics to {args.dir}")
+    return 0
+
+
+def _cmd_nlp_build(args) -> int:
+    from assistant.nlp.pipeline import build_and_install
+    from assistant.nlp.synonyms import write_synonyms
+
+    with session_scope() as session:
+        vocabulary = KnowledgeStore(session).vocabulary()
+    changed_file = write_synonyms(vocabulary, PROJECT_ROOT / "data" / "nlu" / "synonyms.yml")
+    installed = build_and_install(vocabulary, force=args.force)
+    print(f"spaCy pipeline {'built and installed' if installed else 'already current'} "
+          f"({len(vocabulary)} phrases); synonyms file {'updated' if changed_file else 'unchanged'}")
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from assistant.serve import serve
+
+    return serve()
+
+
+def _topic_or_error(store: KnowledgeStore, slug: str):
+    try:
+        return store.topic(slug)
+    except UnknownTopic:
+        raise CommandError(f"unknown topic '{slug}' (see: assistant content list)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    db = groups.add_parser("db", help="database schema").add_subparsers(dest="command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the latest schema").set_defaults(func=_cmd_db_upgrade)
+
+    content = groups.add_parser("content", help="answer texts").add_subparsers(dest="command", required=True)
+    seed = content.add_parser("seed", help="load content/topics/*.md (idempotent)")
+    seed.add_argument("--dir", help="seed directory (default: ASSISTANT_CONTENT_DIR or content/topics)")
+    seed.set_defaults(func=_cmd_content_seed)
+    listing = content.add_parser("list", help="every topic and aspect with its status")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_cmd_content_list)
+    show = content.add_parser("show", help="the published text of a topic")
+    show.add_argument("slug")
+    show.add_argument("aspect", nargs="?")
+    show.set_defaults(func=_cmd_content_show)
+    publish = content.add_parser("publish", help="publish a new version from a Markdown file")
+    publish.add_argument("slug")
+    publish.add_argument("aspect")
+    publish.add_argument("file")
+    publish.add_argument("--author", required=True)
+    publish.set_defaults(func=_cmd_content_publish)
+    export = content.add_parser("export", help="write the published texts as seed-format files")
+    export.add_argument("dir")
+    export.set_defaults(func=_cmd_content_export)
+
+    nlp = groups.add_parser("nlp", help="the spaCy pipeline").add_subparsers(dest="command", required=True)
+    build = nlp.add_parser("build", help="build and install the pipeline from the store's vocabulary")
+    build.add_argument("--force", action="store_true")
+    build.set_defaults(func=_cmd_nlp_build)
+
+    serve = groups.add_parser("serve", help="start the action server and the Rasa server (make run)")
+    serve.set_defaults(func=_cmd_serve)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CommandError as error:
+        print(f"assistant: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Settings read from the environment in one place, so every process agrees on them.
+
+Every variable is documented in README.md (section "Configuration").
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Optional
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{PROJECT_ROOT / 'var' / 'assistant.db'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    content_dir: Path
+    host: str
+    rasa_port: int
+    action_port: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Read the environment (per use, so tests can point it elsewhere)."""
+    env = os.environ if environ is None else environ
+    return Settings(
+        database_url=env.get("ASSISTANT_DATABASE_URL") or _default_database_url(),
+        content_dir=Path(env.get("ASSISTANT_CONTENT_DIR") or PROJECT_ROOT / "content" / "topics"),
+        host=env.get("ASSISTANT_HOST", "127.0.0.1"),
+        rasa_port=int(env.get("ASSISTANT_RASA_PORT", "5005")),
+        action_port=int(env.get("ASSISTANT_ACTION_PORT", "5055")),
+    )

@@ -1,0 +1,5 @@
+"""All tables, imported together so Alembic and the services see one metadata."""
+from assistant.models.base import Base, utcnow
+from assistant.models.knowledge import TEXT_STATUSES, TOPIC_KINDS, AnswerText, Topic, TopicSynonym
+
+__all__ = ["Base", "utcnow", "Topic", "TopicSynonym", "AnswerText", "TOPIC_KINDS", "TEXT_STATUSES"]
