@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from assistant.config import PROJECT_ROOT, load_settings
+from assistant.config import load_settings
 from assistant.db import session_scope
 from assistant.knowledge.aspects import ASPECTS
 from assistant.knowledge.store import KnowledgeStore, UnknownAspect, UnknownTopic
@@ -116,14 +116,11 @@ def _cmd_content_export(args) -> int:
 
 def _cmd_nlp_build(args) -> int:
     from assistant.nlp.pipeline import build_and_install
-    from assistant.nlp.synonyms import write_synonyms
 
     with session_scope() as session:
         vocabulary = KnowledgeStore(session).vocabulary()
-    changed_file = write_synonyms(vocabulary, PROJECT_ROOT / "data" / "nlu" / "synonyms.yml")
     installed = build_and_install(vocabulary, force=args.force)
-    print(f"spaCy pipeline {'built and installed' if installed else 'already current'} "
-          f"({len(vocabulary)} phrases); synonyms file {'updated' if changed_file else 'unchanged'}")
+    print(f"spaCy pipeline {'built and installed' if installed else 'already current'} ({len(vocabulary)} phrases)")
     return 0
 
 

@@ -79,6 +79,8 @@ def agent():
     ("what are my options", "ask_treatment_options", []),
     ("what causes it", "ask_causes", []),
     ("how do they diagnose this", "ask_diagnosis", []),
+    ("is pregabalen safe to take long term", "ask_risks", ["neuropathic-pain-medicines"]),
+    ("what are the treatment options for spinal stenosys", "ask_treatment_options", ["spinal-stenosis"]),
 ])
 def test_trained_model_understands_patient_questions(agent, text, intent, topics):
     parsed = asyncio.run(agent.parse_message(text))

@@ -11,7 +11,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.knowledge.aspects import ASPECTS
+from assistant.knowledge.aspects import ASPECTS, OVERVIEW_TOPICS
 from assistant.knowledge.phrases import phrase_key
 from assistant.models import AnswerText, Topic, TopicSynonym, utcnow
 
@@ -91,12 +91,20 @@ class KnowledgeStore:
         ).scalar_one_or_none()
 
     def vocabulary(self) -> List[Tuple[str, str]]:
-        """Every (phrase, slug) pair the entity ruler should know, titles and slugs included."""
+        """Every (phrase, slug) pair the entity ruler should know, titles and slugs included.
+
+        Category overviews are left out: they are reached by intent ("what causes it?"), and
+        their titles ("Treatment options for ...") would otherwise tag ordinary questions.
+        """
         pairs = {}
-        for slug, title in self.session.execute(select(Topic.slug, Topic.title)):
+        for slug, title in self.session.execute(
+            select(Topic.slug, Topic.title).where(Topic.slug.not_in(OVERVIEW_TOPICS))
+        ):
             pairs[phrase_key(title.split(" (")[0])] = (title.split(" (")[0], slug)
             pairs[phrase_key(slug.replace("-", " "))] = (slug.replace("-", " "), slug)
-        for phrase, slug in self.session.execute(select(TopicSynonym.phrase, Topic.slug).join(Topic)):
+        for phrase, slug in self.session.execute(
+            select(TopicSynonym.phrase, Topic.slug).join(Topic).where(Topic.slug.not_in(OVERVIEW_TOPICS))
+        ):
             pairs[phrase_key(phrase)] = (phrase, slug)
         return sorted(pairs.values(), key=lambda pair: (pair[1], pair[0].lower()))
 
