@@ -66,14 +66,21 @@ class FuzzyTopicMatcher:
                 gram = " ".join(gram_tokens)
                 if gram in keys:
                     continue  # the entity ruler owns exact matches
-                match = difflib.get_close_matches(gram, keys.keys(), n=1, cutoff=cutoff)
-                if match:
-                    found.append(Span(doc, start, start + size, label=self.label, span_id=keys[match[0]]))
+                # misspellings rarely change the first letter; near words that do are other words
+                candidates = [key for key in difflib.get_close_matches(gram, keys.keys(), n=3, cutoff=cutoff)
+                              if key[0] == gram[0]]
+                if candidates and not self._cuts_into(start, start + size, exact):
+                    found.append(Span(doc, start, start + size, label=self.label, span_id=keys[candidates[0]]))
         if found:
-            exact_spans = [e for e in doc.ents]
             # exact entities first, so an equally long fuzzy span never displaces them
-            doc.ents = filter_spans(exact_spans + found)
+            doc.ents = filter_spans(list(doc.ents) + found)
         return doc
+
+    @staticmethod
+    def _cuts_into(start: int, end: int, exact) -> bool:
+        """True if the span overlaps an exact entity without containing it whole."""
+        return any(start < e_end and e_start < end and not (start <= e_start and e_end <= end)
+                   for e_start, e_end in exact)
 
     def to_disk(self, path, exclude=tuple()):
         path = Path(path)

@@ -24,7 +24,7 @@ PIPELINE_NAME = "radiculopathy_kb"
 PACKAGE_NAME = f"en_{PIPELINE_NAME}"
 PIPELINE_VERSION = "1.0.0"
 ENTITY_LABEL = "topic"
-BUILDER_VERSION = "3"  # bump when the pipeline's components change, so installs rebuild
+BUILDER_VERSION = "4"  # bump when the pipeline's components change, so installs rebuild
 BUILD_DIR = PROJECT_ROOT / "build" / "spacy"
 
 

@@ -8,16 +8,15 @@ in step.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Type
+from typing import List, Type
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from assistant.rasa_components.base import StatelessComponent
 
 TOPIC_ENTITY = "topic"
 MAX_CHARACTERS = 5000  # the rest of a very long message adds no topic worth the time
@@ -26,19 +25,10 @@ MAX_CHARACTERS = 5000  # the rest of a very long message adds no topic worth the
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False, model_from="SpacyNLP"
 )
-class TopicEntityExtractor(GraphComponent, EntityExtractorMixin):
+class TopicEntityExtractor(StatelessComponent, EntityExtractorMixin):
     @classmethod
     def required_components(cls) -> List[Type]:
         return [SpacyNLP]
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> GraphComponent:
-        return cls()
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         for message in messages:

@@ -49,6 +49,7 @@ def test_the_installed_pipeline_loads_by_name_and_knows_the_store_vocabulary():
     ("is ibuprophen safe", ["anti-inflammatory-medicines"]),
     ("tell me about spinal cord stimulation", ["spinal-cord-stimulation"]),
     ("what are the numbers on my report", []),
+    ("why do they want my inflammatory markers checked", ["inflammatory-markers"]),
     ("i have a question", []),
 ])
 def test_misspelt_topic_words_are_matched_but_everyday_words_are_not(nlp, text, slugs):
