@@ -2,6 +2,7 @@
 
     assistant db upgrade
     assistant content seed | list | show SLUG [ASPECT] | publish SLUG ASPECT FILE --author NAME | export DIR
+    assistant flags list [--status open] [--patient ID] [--json]
     assistant nlp build
     assistant serve
 """
@@ -124,6 +125,21 @@ def _cmd_nlp_build(args) -> int:
     return 0
 
 
+def _cmd_flags_list(args) -> int:
+    from assistant.safety.flags import list_flags
+
+    with session_scope() as session:
+        flags = list_flags(session, status=args.status, patient=args.patient)
+    if args.json:
+        print(json.dumps([f.as_dict() for f in flags], indent=2))
+        return 0
+    for f in flags:
+        print(f"#{f.id:<5} {f.level:9} {f.status:12} {f.category:20} {f.rule_id:18} {f.created_at[:16]}  "
+              f"patient {f.patient_id}")
+    print(f"{len(flags)} flag(s)")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from assistant.serve import serve
 
@@ -165,6 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
     export = content.add_parser("export", help="write the published texts as seed-format files")
     export.add_argument("dir")
     export.set_defaults(func=_cmd_content_export)
+
+    flags = groups.add_parser("flags", help="red flags raised by the safety net").add_subparsers(
+        dest="command", required=True)
+    flag_list = flags.add_parser("list", help="flags, most serious and oldest first")
+    flag_list.add_argument("--status", choices=("open", "acknowledged", "resolved"))
+    flag_list.add_argument("--patient", help="the patient's id (the conversation's sender id)")
+    flag_list.add_argument("--json", action="store_true")
+    flag_list.set_defaults(func=_cmd_flags_list)
 
     nlp = groups.add_parser("nlp", help="the spaCy pipeline").add_subparsers(dest="command", required=True)
     build = nlp.add_parser("build", help="build and install the pipeline from the store's vocabulary")

@@ -1,0 +1,206 @@
+"""Load, validate and compile the red-flag rule file (``assistant/safety/rules.yml``).
+
+A malformed file raises ``RuleFileError`` naming the rule and the problem, so start-up stops
+with a clear message; a rule is never silently skipped.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import yaml
+
+RULES_PATH = Path(__file__).resolve().parent / "rules.yml"
+LEVELS = ("emergency", "urgent", "review")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+SHORT_GAP, LONG_GAP = 3, 6
+# Words a gap in a pattern may not cross: they start a new clause in chat text.
+CLAUSE_BREAK_WORDS = frozenset({
+    "and", "but", "so", "then", "also", "plus", "though", "although", "however", "except", "yet",
+    "because", "cos", "whereas", "while",
+})
+_ID = re.compile(r"^[A-Z]{2,4}(-[A-Z0-9]+)+$")
+_TOKEN = re.compile(r"^\??[a-z0-9'*_-]+(\|[a-z0-9'*_-]+)*$")
+
+
+class RuleFileError(ValueError):
+    """The rule file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    version: int
+    level: str
+    category: str
+    title: str
+    patterns: Tuple[str, ...]
+    history_counts: bool = False
+    requires_any: Tuple[str, ...] = ()  # at least one of these words must be in the message
+
+
+@dataclass(frozen=True)
+class DiaryRule:
+    id: str
+    version: int
+    level: str
+    category: str
+    title: str
+    score: str
+    consecutive_entries: int
+    points_above_baseline: Optional[float] = None
+    baseline_days: Optional[int] = None
+    at_least: Optional[float] = None
+
+
+@dataclass
+class RuleSet:
+    file_version: int
+    rules: List[Rule]
+    diary_rules: List[DiaryRule]
+    advice_responses: Dict[str, str] = field(default_factory=dict)
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(rule for rule in self.rules if rule.id == rule_id)
+
+
+def _token_spec(word: str) -> dict:
+    optional = word.startswith("?")
+    alternatives = word.lstrip("?").split("|")
+    regex = "^(?:" + "|".join(re.escape(a[:-1]) + ".*" if a.endswith("*") else re.escape(a)
+                              for a in alternatives) + ")$"
+    spec = {"NORM": {"REGEX": regex}}
+    if optional:
+        spec["OP"] = "?"
+    return spec
+
+
+# A gap may not cross a clause break, nor a negation (in "my foot is not dragging" the "not" must
+# stay outside the matched words, where the context step sees it).
+GAP_EXCLUDED = sorted(CLAUSE_BREAK_WORDS | {"no", "not", "never", "without"})
+
+
+def _gap(size: int) -> List[dict]:
+    return [{"NORM": {"NOT_IN": GAP_EXCLUDED}, "IS_PUNCT": False, "OP": "?"}] * size
+
+
+def expand_pattern(pattern: str) -> List[str]:
+    """Multi-word alternatives ("moved|wrong_place") become one pattern per choice of words."""
+    variants = [[]]
+    for word in pattern.split():
+        optional = word.startswith("?")
+        alternatives = word.lstrip("?").split("|")
+        multi = [a for a in alternatives if "_" in a]
+        if not multi:
+            variants = [v + [word] for v in variants]
+            continue
+        single = [a for a in alternatives if "_" not in a]
+        choices = ([("?" if optional else "") + "|".join(single)] if single else [])
+        choices += [" ".join(m.split("_")) for m in multi]
+        if optional:
+            choices.append("")
+        variants = [v + [c] for v in variants for c in choices]
+    return [" ".join(w for w in v if w) for v in variants]
+
+
+def compile_pattern(pattern: str) -> List[List[dict]]:
+    """The spaCy Matcher patterns for one rule pattern (syntax in the header of rules.yml)."""
+    return [_compile_single(variant) for variant in expand_pattern(pattern)]
+
+
+def _compile_single(pattern: str) -> List[dict]:
+    tokens: List[dict] = []
+    for word in pattern.split():
+        if word == "..":
+            tokens += _gap(SHORT_GAP)
+        elif word == "...":
+            tokens += _gap(LONG_GAP)
+        elif _TOKEN.match(word):
+            tokens.append(_token_spec(word))
+        else:
+            raise RuleFileError(f"pattern '{pattern}': cannot read '{word}'")
+    if not any("OP" not in t for t in tokens):
+        raise RuleFileError(f"pattern '{pattern}' has no required word")
+    if "OP" in tokens[0] or "OP" in tokens[-1]:
+        raise RuleFileError(f"pattern '{pattern}' must start and end with a required word")
+    return tokens
+
+
+def _require(entry: dict, key: str, kind, where: str):
+    value = entry.get(key)
+    if not isinstance(value, kind) or value in ("", [], None):
+        raise RuleFileError(f"{where}: '{key}' is missing or not a {getattr(kind, '__name__', kind)}")
+    return value
+
+
+def parse_rules(data: dict, source: str = "rules") -> RuleSet:
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{source}: not a YAML mapping")
+    file_version = _require(data, "file_version", int, source)
+    levels = _require(data, "levels", dict, source)
+    advice = {}
+    for level in LEVELS:
+        if level not in levels or not isinstance(levels[level], dict):
+            raise RuleFileError(f"{source}: level '{level}' is not described under 'levels'")
+        advice[level] = _require(levels[level], "advice_response", str, f"{source}: level {level}")
+    rules, seen = [], set()
+    for index, entry in enumerate(_require(data, "rules", list, source)):
+        where = f"{source}: rule #{index + 1}"
+        if not isinstance(entry, dict):
+            raise RuleFileError(f"{where}: not a mapping")
+        rule_id = _require(entry, "id", str, where)
+        where = f"{source}: rule {rule_id}"
+        if not _ID.match(rule_id):
+            raise RuleFileError(f"{where}: id must look like 'CE-BLADDER'")
+        if rule_id in seen:
+            raise RuleFileError(f"{where}: id used twice")
+        seen.add(rule_id)
+        level = _require(entry, "level", str, where)
+        if level not in LEVELS:
+            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        patterns = tuple(_require(entry, "patterns", list, where))
+        for pattern in patterns:
+            if not isinstance(pattern, str):
+                raise RuleFileError(f"{where}: pattern {pattern!r} is not text")
+            try:
+                compile_pattern(pattern)
+            except RuleFileError as error:
+                raise RuleFileError(f"{where}: {error}") from None
+        requires_any = entry.get("requires_any") or []
+        if not isinstance(requires_any, list) or not all(isinstance(w, str) for w in requires_any):
+            raise RuleFileError(f"{where}: 'requires_any' must be a list of words")
+        unknown = set(entry) - {"id", "version", "level", "category", "title", "patterns", "history_counts",
+                                "requires_any"}
+        if unknown:
+            raise RuleFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        rules.append(Rule(rule_id, _require(entry, "version", int, where), level,
+                          _require(entry, "category", str, where), _require(entry, "title", str, where),
+                          patterns, bool(entry.get("history_counts", False)), tuple(requires_any)))
+    diary_rules = []
+    for index, entry in enumerate(data.get("diary_rules") or []):
+        where = f"{source}: diary rule #{index + 1}"
+        rule_id = _require(entry, "id", str, where)
+        if rule_id in seen:
+            raise RuleFileError(f"{where}: id {rule_id} used twice")
+        seen.add(rule_id)
+        level = _require(entry, "level", str, where)
+        if level not in LEVELS:
+            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        rule = DiaryRule(rule_id, _require(entry, "version", int, where), level,
+                         _require(entry, "category", str, where), _require(entry, "title", str, where),
+                         _require(entry, "score", str, where), _require(entry, "consecutive_entries", int, where),
+                         entry.get("points_above_baseline"), entry.get("baseline_days"), entry.get("at_least"))
+        if rule.at_least is None and (rule.points_above_baseline is None or rule.baseline_days is None):
+            raise RuleFileError(f"{where}: needs 'at_least' or 'points_above_baseline' with 'baseline_days'")
+        diary_rules.append(rule)
+    return RuleSet(file_version, rules, diary_rules, advice)
+
+
+def load_rules(path: Path = RULES_PATH) -> RuleSet:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise RuleFileError(f"{path}: cannot be read as YAML: {error}") from None
+    return parse_rules(data, str(path))
