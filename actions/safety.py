@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.slots import DIARY_SLOTS
 from assistant.db import session_scope
 from assistant.safety.flags import record_flags
 from assistant.safety.routing import ADVISE, ASK_AGAIN, answer_to_check
@@ -44,24 +45,46 @@ def _record(tracker: Tracker) -> List[Finding]:
     return sorted(findings, key=lambda f: LEVEL_RANK[f.level])
 
 
-def _advise(dispatcher: CollectingDispatcher, level: str) -> List[Dict[Text, Any]]:
+def diary_reset_events() -> List[Dict[Text, Any]]:
+    """Clear an unfinished diary, so that a new one asks every question again."""
+    return [SlotSet(slot, None) for slot in DIARY_SLOTS] + [SlotSet("diary_clarifications", 0.0)]
+
+
+def _stop_any_form() -> List[Dict[Text, Any]]:
+    """Stop whatever form is open (always, so that every rule for these actions agrees)."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + diary_reset_events()
+
+
+def _advise(dispatcher: CollectingDispatcher, level: str, tracker: Tracker) -> List[Dict[Text, Any]]:
     dispatcher.utter_message(response=scanner_for().rules.advice_responses[level])
     events: List[Dict[Text, Any]] = [SlotSet(PENDING_SLOT, False), SlotSet(QUESTIONS_SLOT, 0.0)]
     if level == "emergency":
-        events.append(ActiveLoop(None))  # any open form stops: nothing matters more now
+        events += _stop_any_form()  # any open form stops: nothing matters more now
     return events
 
 
 class ActionHandleRedFlag(Action):
-    """A red flag in the patient's message: record it, then the advice for its level."""
+    """An emergency red flag: record it, the emergency advice at once, and any form stops."""
 
     def name(self) -> Text:
         return "action_handle_red_flag"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        _record(tracker)
+        return _advise(dispatcher, "emergency", tracker)
+
+
+class ActionNoteRedFlag(Action):
+    """An urgent or review red flag: record it and give its advice; an open form goes on."""
+
+    def name(self) -> Text:
+        return "action_note_red_flag"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         flags = _record(tracker)
-        return _advise(dispatcher, flags[0].level if flags else "emergency")
+        return _advise(dispatcher, flags[0].level if flags else "review", tracker)
 
 
 class ActionCheckRedFlag(Action):
@@ -76,7 +99,7 @@ class ActionCheckRedFlag(Action):
             dispatcher.utter_message(response="utter_warning_signs_info")
             dispatcher.utter_message(response="utter_red_flag_emergency_rule")
         dispatcher.utter_message(response="utter_ask_happening_now", buttons=CHECK_BUTTONS)
-        return [SlotSet(PENDING_SLOT, True), SlotSet(QUESTIONS_SLOT, 0.0)]
+        return _stop_any_form() + [SlotSet(PENDING_SLOT, True), SlotSet(QUESTIONS_SLOT, 0.0)]
 
 
 class ActionResolveRedFlagCheck(Action):
@@ -91,7 +114,7 @@ class ActionResolveRedFlagCheck(Action):
         asked = int(tracker.get_slot(QUESTIONS_SLOT) or 0)
         step = answer_to_check(intent, asked)
         if step == ADVISE:
-            return _advise(dispatcher, "emergency")
+            return _advise(dispatcher, "emergency", tracker)
         if step == ASK_AGAIN:
             dispatcher.utter_message(response="utter_red_flag_clarify", buttons=CHECK_BUTTONS)
             return [SlotSet(QUESTIONS_SLOT, float(asked + 1))]

@@ -3,6 +3,7 @@
     assistant db upgrade
     assistant content seed | list | show SLUG [ASPECT] | publish SLUG ASPECT FILE --author NAME | export DIR
     assistant flags list [--status open] [--patient ID] [--json]
+    assistant diary show PATIENT_ID [--json]
     assistant nlp build
     assistant serve
 """
@@ -140,6 +141,26 @@ def _cmd_flags_list(args) -> int:
     return 0
 
 
+def _cmd_diary_show(args) -> int:
+    from assistant.diary.service import summary
+
+    with session_scope() as session:
+        data = summary(session, args.patient_id, last=args.last).as_dict()
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"patient {data['patient_id']}: leg pain this week {data['leg_pain_this_week']} "
+          f"(last week {data['leg_pain_last_week']}), back pain this week {data['back_pain_this_week']} "
+          f"(last week {data['back_pain_last_week']})")
+    for entry in data["entries"]:
+        print(f"  {entry['recorded_at'][:16]}  leg {entry['leg_pain']}  back {entry['back_pain']}  "
+              f"numbness {entry['numbness']}  weakness {entry['weakness']}")
+    for treatment in data["treatments"]:
+        print(f"  {treatment['occurred_on']} {treatment['therapy_slug']}: leg pain {treatment['before']} before, "
+              f"{treatment['after']} after")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from assistant.serve import serve
 
@@ -189,6 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     flag_list.add_argument("--patient", help="the patient's id (the conversation's sender id)")
     flag_list.add_argument("--json", action="store_true")
     flag_list.set_defaults(func=_cmd_flags_list)
+
+    diary = groups.add_parser("diary", help="patients' symptom diaries").add_subparsers(dest="command", required=True)
+    diary_show = diary.add_parser("show", help="the last entries, weekly averages and treatments before/after")
+    diary_show.add_argument("patient_id", help="the patient's id (the conversation's sender id)")
+    diary_show.add_argument("--last", type=int, default=5, help="how many recent entries (default 5)")
+    diary_show.add_argument("--json", action="store_true")
+    diary_show.set_defaults(func=_cmd_diary_show)
 
     nlp = groups.add_parser("nlp", help="the spaCy pipeline").add_subparsers(dest="command", required=True)
     build = nlp.add_parser("build", help="build and install the pipeline from the store's vocabulary")

@@ -59,13 +59,15 @@ def seeded_session(seeded_db_url):
 
 
 def make_tracker(text: str = "", intent: Optional[str] = None, entities: Optional[List[Dict[str, Any]]] = None,
-                 slots: Optional[Dict[str, Any]] = None, sender_id: str = "test-sender"):
+                 slots: Optional[Dict[str, Any]] = None, sender_id: str = "test-sender",
+                 active_loop: Optional[str] = None):
     """A rasa-sdk Tracker whose latest message is ``text`` understood as ``intent``."""
     from rasa_sdk import Tracker
 
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0} if intent else {},
               "entities": entities or [], "intent_ranking": []}
-    return Tracker(sender_id, slots or {}, latest, [], False, None, {}, "action_listen")
+    return Tracker(sender_id, slots or {}, latest, [], False, None, {"name": active_loop} if active_loop else {},
+                   "action_listen")
 
 
 def topic_entity(value: str) -> Dict[str, Any]:

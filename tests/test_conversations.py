@@ -42,11 +42,27 @@ JUSTIFIED_UNUSED_RESPONSES = {
     "utter_red_flag_clarify": "sent by action_resolve_red_flag_check when the answer is unsure",
     "utter_red_flag_check_no": "sent by action_resolve_red_flag_check when the answer is no",
 }
+JUSTIFIED_UNUSED_RESPONSES.update({
+    name: "sent by the diary actions (actions/diary.py) or named in assistant/diary/form.py"
+    for name in ("utter_diary_hint_score", "utter_diary_hint_numbness", "utter_diary_hint_weakness",
+                 "utter_diary_hint_yes_no", "utter_diary_hint_sleep", "utter_diary_hint_free_text",
+                 "utter_diary_hint_confirm", "utter_diary_summary", "utter_diary_saved", "utter_diary_cancelled",
+                 "utter_diary_resume", "utter_diary_empty", "utter_diary_entry", "utter_diary_trend_up",
+                 "utter_diary_trend_down", "utter_diary_trend_same", "utter_diary_trend_week",
+                 "utter_diary_treatment", "utter_diary_treatment_pending", "utter_treatment_recorded",
+                 "utter_ask_which_treatment")
+})
+FORM_QUESTIONS = tuple(f"utter_ask_diary_{field}" for field in (
+    "leg_pain", "back_pain", "numbness", "weakness", "bladder_bowel", "saddle", "fever", "medicines", "side_effects",
+    "sleep", "notes"))
+JUSTIFIED_UNUSED_RESPONSES.update({name: "asked by diary_form for its requested slot (Rasa's naming convention)"
+                                   for name in FORM_QUESTIONS})
 # Intents that the safety net sets (assistant/safety/routing.py); they are never learned, so they
 # have no training examples by design.
 JUSTIFIED_INTENTS_WITHOUT_EXAMPLES = ("red_flag_emergency", "red_flag_urgent", "red_flag_review",
                                       "red_flag_possible", "ask_warning_signs")
-SENDERS = [PROJECT_ROOT / "actions", PROJECT_ROOT / "assistant" / "knowledge", PROJECT_ROOT / "assistant" / "safety"]
+SENDERS = [PROJECT_ROOT / "actions", PROJECT_ROOT / "assistant" / "knowledge", PROJECT_ROOT / "assistant" / "safety",
+           PROJECT_ROOT / "assistant" / "diary"]
 
 
 def test_training_data_validates_with_only_justified_warnings():
@@ -61,11 +77,18 @@ def test_training_data_validates_with_only_justified_warnings():
     assert unexplained == []
 
 
+def test_each_form_question_belongs_to_a_slot_of_the_form():
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+    assert {f"utter_ask_{slot}" for slot in domain["forms"]["diary_form"]["required_slots"]} >= set(FORM_QUESTIONS)
+
+
 def test_each_justified_response_is_really_sent_by_code():
     code = "".join(path.read_text() for folder in SENDERS for path in folder.glob("*.py"))
     code += (PROJECT_ROOT / "assistant" / "safety" / "rules.yml").read_text()
     for name in JUSTIFIED_UNUSED_RESPONSES:
-        if name in ("utter_default", "utter_intro"):
+        if name in ("utter_default", "utter_intro") or name in FORM_QUESTIONS:
             continue
         assert re.search(rf"[\"\s]{name}[\"\s]", code), name
     assert '"utter_intro"' in (PROJECT_ROOT / "actions" / "session.py").read_text()

@@ -41,6 +41,11 @@ HYPOTHETICAL_PAIRS = {("should", "i"), ("could", "i"), ("would", "i"), ("will", 
 QUESTION_AFTER = frozenset({"sign", "signs", "symptom", "symptoms", "mean", "means", "serious", "dangerous"})
 # In a question, these before the finding make it general ("can the stimulator give you shocks?").
 QUESTION_GENERAL = frozenset({"you", "people", "anyone", "someone"})
+# A question that starts like this and has no first-person word asks about a sign, it does not
+# report one ("does foot drop happen with this?"); the dialogue still asks "Is this happening to
+# you now?". Any "I", "me" or "my" keeps it a report ("is it bad that I can't pee?").
+QUESTION_STARTS = frozenset({"what", "does", "do", "will", "can", "could", "is", "are", "how", "why", "when",
+                             "should", "would", "which"})
 # Words that explain a finding away ("lost 5kg on purpose, been dieting").
 EXPLAINED = frozenset({"dieting", "diet", "purpose", "deliberately", "intentionally"})
 OTHER_PEOPLE = frozenset({
@@ -128,6 +133,9 @@ def assess(norms: Sequence[str], is_punct: Sequence[bool], start: int, end: int,
         for word in before + inside:
             if word in QUESTION_GENERAL:
                 return Assertion(HYPOTHETICAL, word)
+        sentence = [n for n in norms[sentence_start(norms, start):] if n not in (".", "!", "?", ";")]
+        if sentence and sentence[0] in QUESTION_STARTS and not set(sentence) & SELF:
+            return Assertion(HYPOTHETICAL, sentence[0])
         for word in clause_after:
             if word in QUESTION_AFTER:
                 return Assertion(HYPOTHETICAL, word)

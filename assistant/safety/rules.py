@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 import yaml
 
 RULES_PATH = Path(__file__).resolve().parent / "rules.yml"
+DIARY_ANSWER_RULES_NAME = "diary_answer_rules.yml"  # read from beside the rule file
 LEVELS = ("emergency", "urgent", "review")
 LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
 SHORT_GAP, LONG_GAP = 3, 6
@@ -55,12 +56,30 @@ class DiaryRule:
     at_least: Optional[float] = None
 
 
+@dataclass(frozen=True)
+class DiaryAnswerRule:
+    """A diary screening answer that raises a flag ("any change in bladder control?" -> "yes")."""
+
+    id: str
+    version: int
+    level: str
+    category: str
+    title: str
+    field: str
+    answers: Tuple[str, ...]
+
+
+DIARY_FIELDS = ("leg_pain", "back_pain", "numbness", "weakness", "bladder_bowel", "saddle", "fever", "medicines",
+                "side_effects", "sleep", "notes")
+
+
 @dataclass
 class RuleSet:
     file_version: int
     rules: List[Rule]
     diary_rules: List[DiaryRule]
     advice_responses: Dict[str, str] = field(default_factory=dict)
+    diary_answer_rules: List[DiaryAnswerRule] = field(default_factory=list)
 
     def rule(self, rule_id: str) -> Rule:
         return next(rule for rule in self.rules if rule.id == rule_id)
@@ -195,12 +214,43 @@ def parse_rules(data: dict, source: str = "rules") -> RuleSet:
         if rule.at_least is None and (rule.points_above_baseline is None or rule.baseline_days is None):
             raise RuleFileError(f"{where}: needs 'at_least' or 'points_above_baseline' with 'baseline_days'")
         diary_rules.append(rule)
-    return RuleSet(file_version, rules, diary_rules, advice)
+    answer_rules = []
+    for index, entry in enumerate(data.get("diary_answer_rules") or []):
+        where = f"{source}: diary answer rule #{index + 1}"
+        rule_id = _require(entry, "id", str, where)
+        if rule_id in seen:
+            raise RuleFileError(f"{where}: id {rule_id} used twice")
+        seen.add(rule_id)
+        level = _require(entry, "level", str, where)
+        if level not in LEVELS:
+            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        field_name = _require(entry, "field", str, where)
+        if field_name not in DIARY_FIELDS:
+            raise RuleFileError(f"{where}: field '{field_name}' is not a diary field")
+        answers = _require(entry, "answers", list, where)
+        answer_rules.append(DiaryAnswerRule(rule_id, _require(entry, "version", int, where), level,
+                                            _require(entry, "category", str, where),
+                                            _require(entry, "title", str, where), field_name,
+                                            tuple(str(a) for a in answers)))
+    return RuleSet(file_version, rules, diary_rules, advice, answer_rules)
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise RuleFileError(f"{path}: cannot be read as YAML: {error}") from None
 
 
 def load_rules(path: Path = RULES_PATH) -> RuleSet:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise RuleFileError(f"{path}: cannot be read as YAML: {error}") from None
+    """The message rules, plus the diary answer rules from the file beside them (if any)."""
+    data = _read_yaml(path)
+    answers_path = Path(path).parent / DIARY_ANSWER_RULES_NAME
+    if isinstance(data, dict) and answers_path.exists():
+        answer_data = _read_yaml(answers_path)
+        if not isinstance(answer_data, dict) or "diary_answer_rules" not in answer_data:
+            raise RuleFileError(f"{answers_path}: needs a 'diary_answer_rules' list")
+        if data.get("diary_answer_rules"):
+            raise RuleFileError(f"{path}: diary answer rules belong in {DIARY_ANSWER_RULES_NAME}")
+        data = dict(data, diary_answer_rules=answer_data["diary_answer_rules"])
     return parse_rules(data, str(path))

@@ -6,15 +6,15 @@ import asyncio
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.safety import ActionCheckRedFlag, ActionHandleRedFlag, ActionResolveRedFlagCheck
+from actions.safety import ActionCheckRedFlag, ActionHandleRedFlag, ActionNoteRedFlag, ActionResolveRedFlagCheck
 from assistant.db import session_scope
 from assistant.safety.flags import list_flags
 from assistant.safety.scanner import scanner_for
 from tests.conftest import make_tracker
 
 
-def scanned_tracker(text, intent, message_id="m1", slots=None):
-    tracker = make_tracker(text, intent, slots=slots, sender_id="patient-7")
+def scanned_tracker(text, intent, message_id="m1", slots=None, active_loop=None):
+    tracker = make_tracker(text, intent, slots=slots, sender_id="patient-7", active_loop=active_loop)
     tracker.latest_message["red_flags"] = [f.as_dict() for f in scanner_for().scan(text).findings]
     tracker.latest_message["message_id"] = message_id
     return tracker
@@ -27,11 +27,11 @@ def run(action, tracker):
 
 
 def test_emergency_is_recorded_once_and_advised_at_once_stopping_any_form(db_url):
-    tracker = scanned_tracker("I can't feel when I wipe", "red_flag_emergency")
+    tracker = scanned_tracker("I can't feel when I wipe", "red_flag_emergency", active_loop="diary_form")
     responses, events = run(ActionHandleRedFlag(), tracker)
     run(ActionHandleRedFlag(), tracker)  # the same message again (e.g. a retried request)
     assert responses == ["utter_red_flag_emergency"]
-    assert ActiveLoop(None) in events
+    assert ActiveLoop(None) in events and SlotSet("diary_leg_pain", None) in events
     with session_scope(db_url) as session:
         (flag,) = list_flags(session)
     assert (flag.patient_id, flag.level, flag.rule_id, flag.status) == ("patient-7", "emergency", "CE-SADDLE", "open")
@@ -39,9 +39,9 @@ def test_emergency_is_recorded_once_and_advised_at_once_stopping_any_form(db_url
 
 
 def test_urgent_and_review_get_their_own_advice_and_keep_the_form(db_url):
-    responses, events = run(ActionHandleRedFlag(), scanned_tracker("i have a fever", "red_flag_urgent", "m2"))
+    responses, events = run(ActionNoteRedFlag(), scanned_tracker("i have a fever", "red_flag_urgent", "m2"))
     assert responses == ["utter_red_flag_urgent"] and ActiveLoop(None) not in events
-    responses, _ = run(ActionHandleRedFlag(), scanned_tracker("pregabalin makes me dizzy", "red_flag_review", "m3"))
+    responses, _ = run(ActionNoteRedFlag(), scanned_tracker("pregabalin makes me dizzy", "red_flag_review", "m3"))
     assert responses == ["utter_red_flag_review"]
     with session_scope(db_url) as session:
         assert [f.level for f in list_flags(session)] == ["urgent", "review"]

@@ -60,7 +60,7 @@ def test_a_question_about_warning_signs_is_recognised_as_one():
 def test_evidence_is_the_patients_own_words():
     (flag,) = scanner_for().scan("my back is sore today. Also I can't feel when I wipe!").flags
     assert flag.evidence == "I can't feel when I wipe"
-    assert (flag.rule_id, flag.rule_version) == ("CE-SADDLE", 1)
+    assert (flag.rule_id, flag.rule_version) == ("CE-SADDLE", scanner_for().rules.rule("CE-SADDLE").version)
 
 
 @pytest.mark.parametrize("text", ["", "   ", None, "🙂", "x" * 100_000, "<script>alert(1)</script>",

@@ -11,7 +11,9 @@ from assistant.safety.rules import RULES_PATH, RuleFileError, compile_pattern, e
 
 @pytest.fixture(scope="module")
 def data():
-    return yaml.safe_load(RULES_PATH.read_text())
+    rules = yaml.safe_load(RULES_PATH.read_text())
+    answers = yaml.safe_load((RULES_PATH.parent / "diary_answer_rules.yml").read_text())
+    return dict(rules, diary_answer_rules=answers["diary_answer_rules"])
 
 
 def test_the_shipped_rule_file_is_valid_and_complete(data):
@@ -23,6 +25,8 @@ def test_the_shipped_rule_file_is_valid_and_complete(data):
             ("urgent", "device"), ("review", "new_numbness"), ("review", "side_effects")} <= categories
     assert all(r.version >= 1 and r.title for r in rules.rules)
     assert {r.category for r in rules.diary_rules} == {"pain_trend"}
+    assert {r.field for r in rules.diary_answer_rules} == {"bladder_bowel", "saddle", "weakness", "fever",
+                                                           "numbness", "side_effects"}
 
 
 def mutate(data, change):
@@ -45,6 +49,8 @@ def mutate(data, change):
     (lambda d: d.pop("file_version"), "'file_version' is missing"),
     (lambda d: d["diary_rules"][0].pop("at_least", None) or d["diary_rules"][0].pop("baseline_days"),
      "needs 'at_least' or 'points_above_baseline'"),
+    (lambda d: d["diary_answer_rules"][0].update(field="mood"), "field 'mood' is not a diary field"),
+    (lambda d: d["diary_answer_rules"][1].update(id="DA-BLADDER-BOWEL"), "id DA-BLADDER-BOWEL used twice"),
 ])
 def test_malformed_rules_are_refused_with_a_message_naming_the_problem(data, change, message):
     with pytest.raises(RuleFileError) as error:

@@ -1,0 +1,1 @@
+"""The symptom diary: natural answers, entries, trends and treatment events."""
