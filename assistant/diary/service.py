@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.diary.trends import BeforeAfter, Point, before_after, rule_fires, week_over_week
-from assistant.models import DiaryEntry, Patient, TreatmentEvent
+from assistant.tables import DiaryEntry, Patient, TreatmentEvent
 from assistant.safety.flags import patient_for, record_flags
 from assistant.safety.scanner import Finding, SafetyScanner, scanner_for
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from assistant.knowledge.aspects import ASPECTS
 from assistant.knowledge.phrases import phrase_key
 from assistant.knowledge.store import KnowledgeStore, UnknownTopic, content_hash
-from assistant.models import TOPIC_KINDS, AnswerText, Topic, TopicSynonym
+from assistant.tables import TOPIC_KINDS, AnswerText, Topic, TopicSynonym
 
 SEED_AUTHOR = "seed"
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from assistant.knowledge.aspects import ASPECTS, OVERVIEW_TOPICS
 from assistant.knowledge.phrases import phrase_key
-from assistant.models import AnswerText, Topic, TopicSynonym, utcnow
+from assistant.tables import AnswerText, Topic, TopicSynonym, utcnow
 
 
 class UnknownTopic(LookupError):

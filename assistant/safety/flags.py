@@ -7,7 +7,7 @@ from typing import Iterable, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.models import Flag, Patient
+from assistant.tables import Flag, Patient
 from assistant.safety.rules import LEVEL_RANK
 from assistant.safety.scanner import Finding
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from assistant.db import session_scope
 from assistant.diary.service import DiaryAnswers, record_treatment, save_entry, summary
-from assistant.models import DiaryEntry, Flag
+from assistant.tables import DiaryEntry, Flag
 from assistant.safety.flags import list_flags
 
 START = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from assistant.db import session_scope
 from assistant.knowledge.store import KnowledgeStore
-from assistant.models import AnswerText, Topic
+from assistant.tables import AnswerText, Topic
 
 pytestmark = pytest.mark.e2e
 

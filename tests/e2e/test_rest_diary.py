@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from assistant.db import session_scope
 from assistant.diary.service import entries_for
-from assistant.models import TreatmentEvent
+from assistant.tables import TreatmentEvent
 from assistant.safety.flags import list_flags
 
 pytestmark = pytest.mark.e2e

@@ -7,7 +7,7 @@ from sqlalchemy import inspect
 
 from assistant.db import get_engine
 from assistant.migrate import downgrade, upgrade
-from assistant.models import Base
+from assistant.tables import Base
 
 
 def test_migrations_match_the_models(db_url):

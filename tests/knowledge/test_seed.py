@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from assistant.knowledge.seed import SeedError, load_seed, parse_seed_file
 from assistant.knowledge.store import KnowledgeStore
-from assistant.models import AnswerText, Topic, TopicSynonym
+from assistant.tables import AnswerText, Topic, TopicSynonym
 from tests.conftest import CONTENT_DIR
 
 SEED = """---

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 
-from assistant.models.base import Base, utcnow
+from assistant.tables.base import Base, utcnow
 
 
 class DiaryEntry(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import relationship
 
-from assistant.models.base import Base, utcnow
+from assistant.tables.base import Base, utcnow
 
 FLAG_STATUSES = ("open", "acknowledged", "resolved")
 

@@ -1,8 +1,0 @@
-"""All tables, imported together so Alembic and the services see one metadata."""
-from assistant.models.base import Base, utcnow
-from assistant.models.knowledge import TEXT_STATUSES, TOPIC_KINDS, AnswerText, Topic, TopicSynonym
-from assistant.models.safety import FLAG_STATUSES, Flag, Patient
-from assistant.models.diary import DiaryEntry, TreatmentEvent
-
-__all__ = ["Base", "utcnow", "Topic", "TopicSynonym", "AnswerText", "TOPIC_KINDS", "TEXT_STATUSES",
-           "Patient", "Flag", "FLAG_STATUSES", "DiaryEntry", "TreatmentEvent"]
