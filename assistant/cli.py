@@ -5,6 +5,8 @@
     assistant flags list [--status open] [--patient ID] [--json]
     assistant diary show PATIENT_ID [--json]
     assistant nlp build
+    assistant users create USERNAME --role nurse|editor|admin [--name NAME] [--password-stdin]
+    assistant users list [--json] | disable USERNAME | enable USERNAME | password USERNAME [--password-stdin]
     assistant serve
 """
 from __future__ import annotations
@@ -161,6 +163,80 @@ def _cmd_diary_show(args) -> int:
     return 0
 
 
+def _read_password(args) -> str:
+    """From stdin (scripts) or twice at a hidden prompt; never from the command line, which `ps` shows."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Again: ") != first:
+        raise CommandError("the two passwords differ")
+    return first
+
+
+def _cmd_users_create(args) -> int:
+    from assistant.staff import audit
+    from assistant.staff.accounts import AccountError, create_user
+
+    password = _read_password(args)
+    try:
+        with session_scope() as session:
+            user = create_user(session, args.username, password, args.role, args.name or "")
+            audit.record(session, "cli", "user.create", "staff_user", user.id, role=user.role)
+            name, role = user.username, user.role
+    except AccountError as error:
+        raise CommandError(str(error))
+    print(f"created {role} {name}")
+    return 0
+
+
+def _cmd_users_list(args) -> int:
+    from assistant.staff.accounts import list_users
+
+    with session_scope() as session:
+        users = [{"username": u.username, "name": u.display_name, "role": u.role, "active": u.active,
+                  "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None}
+                 for u in list_users(session)]
+    if args.json:
+        print(json.dumps(users, indent=2))
+        return 0
+    for u in users:
+        print(f"{u['username']:24} {u['role']:8} {'active' if u['active'] else 'disabled':9} {u['name']}")
+    print(f"{len(users)} user(s)")
+    return 0
+
+
+def _cmd_users_set_active(args) -> int:
+    from assistant.staff import audit
+    from assistant.staff.accounts import AccountError, set_active
+
+    active = args.command == "enable"
+    try:
+        with session_scope() as session:
+            user = set_active(session, args.username, active)
+            audit.record(session, "cli", f"user.{args.command}", "staff_user", user.id)
+    except AccountError as error:
+        raise CommandError(str(error))
+    print(f"{args.username} {'enabled' if active else 'disabled'}")
+    return 0
+
+
+def _cmd_users_password(args) -> int:
+    from assistant.staff import audit
+    from assistant.staff.accounts import AccountError, set_password
+
+    password = _read_password(args)
+    try:
+        with session_scope() as session:
+            user = set_password(session, args.username, password)
+            audit.record(session, "cli", "user.password", "staff_user", user.id)
+    except AccountError as error:
+        raise CommandError(str(error))
+    print(f"password changed for {args.username}")
+    return 0
+
+
 def _cmd_serve(args) -> int:
     from assistant.serve import serve
 
@@ -223,7 +299,26 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--force", action="store_true")
     build.set_defaults(func=_cmd_nlp_build)
 
-    serve = groups.add_parser("serve", help="start the action server and the Rasa server (make run)")
+    users = groups.add_parser("users", help="staff accounts").add_subparsers(dest="command", required=True)
+    create = users.add_parser("create", help="a nurse, editor or admin account")
+    create.add_argument("username")
+    create.add_argument("--role", required=True, choices=("nurse", "editor", "admin"))
+    create.add_argument("--name", help="the name shown in the portal and the audit log")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=_cmd_users_create)
+    user_list = users.add_parser("list", help="every account with its role and state")
+    user_list.add_argument("--json", action="store_true")
+    user_list.set_defaults(func=_cmd_users_list)
+    for verb in ("disable", "enable"):
+        toggle = users.add_parser(verb, help=f"{verb} an account (history is kept)")
+        toggle.add_argument("username")
+        toggle.set_defaults(func=_cmd_users_set_active)
+    password = users.add_parser("password", help="set a new password")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true")
+    password.set_defaults(func=_cmd_users_password)
+
+    serve = groups.add_parser("serve", help="start the action server, Rasa and the portal (make run)")
     serve.set_defaults(func=_cmd_serve)
     return parser
 

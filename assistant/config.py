@@ -23,6 +23,7 @@ class Settings:
     host: str
     rasa_port: int
     action_port: int
+    portal_port: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -38,4 +39,5 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         host=env.get("ASSISTANT_HOST", "127.0.0.1"),
         rasa_port=int(env.get("ASSISTANT_RASA_PORT", "5005")),
         action_port=int(env.get("ASSISTANT_ACTION_PORT", "5055")),
+        portal_port=int(env.get("ASSISTANT_PORTAL_PORT", "8000")),
     )

@@ -7,7 +7,7 @@ import time
 
 from assistant.config import load_settings
 from assistant.services import (
-    MODEL_PATH, VAR_DIR, service_environment, start_action_server, start_rasa_server, stop, wait_until_ready,
+    MODEL_PATH, VAR_DIR, service_environment, start_action_server, start_portal, start_rasa_server, stop, wait_until_ready,
 )
 
 
@@ -29,8 +29,10 @@ def serve() -> int:
     signal.signal(signal.SIGTERM, shutdown)
     try:
         services.append(start_action_server(env, VAR_DIR / "log" / "actions.log"))
-        services.append(start_rasa_server(env, settings.rasa_port, VAR_DIR / "log" / "rasa.log"))
-        print("starting the action server and the Rasa server (the model takes about 40 s to load) ...",
+        services.append(start_rasa_server(env, settings.rasa_port, VAR_DIR / "log" / "rasa.log",
+                                          cors=f"http://{settings.host}:{settings.portal_port}"))
+        services.append(start_portal(env, VAR_DIR / "log" / "portal.log"))
+        print("starting the action server, the Rasa server (the model takes about 40 s to load) and the portal ...",
               flush=True)
         for service in services:
             wait_until_ready(service)
@@ -44,7 +46,8 @@ The assistant is running.
   REST:       {base}/webhooks/rest/webhook
   socket.io:  {base}/socket.io
   Actions:    http://{settings.host}:{settings.action_port}/health
-  Logs:       var/log/rasa.log, var/log/actions.log
+  Staff:      http://{settings.host}:{settings.portal_port}/staff/login  (accounts: assistant users create NAME --role nurse)
+  Logs:       var/log/rasa.log, var/log/actions.log, var/log/portal.log
 
 Try it:
   curl -s -XPOST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\

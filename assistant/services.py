@@ -63,7 +63,7 @@ class Service:
     url: str
 
 
-def _start(name: str, args: List[str], env: Dict[str, str], log: Optional[Path]) -> subprocess.Popen:
+def _start(args: List[str], env: Dict[str, str], log: Optional[Path]) -> subprocess.Popen:
     output = open(log, "ab") if log else None
     return subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT if log else None,
                             start_new_session=True)
@@ -71,7 +71,7 @@ def _start(name: str, args: List[str], env: Dict[str, str], log: Optional[Path])
 
 def start_action_server(env: Dict[str, str], log: Optional[Path] = None) -> Service:
     port = load_settings(env).action_port
-    process = _start("actions", [str(BIN_DIR / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
+    process = _start([str(BIN_DIR / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
                      env, log)
     return Service("actions", process, f"http://{env['SANIC_HOST']}:{port}/health")
 
@@ -84,8 +84,15 @@ def start_rasa_server(env: Dict[str, str], port: int, log: Optional[Path] = None
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
     if cors:
         args += ["--cors", cors]
-    process = _start("rasa", args, env, log)
+    process = _start(args, env, log)
     return Service("rasa", process, f"http://{host}:{port}/")
+
+
+def start_portal(env: Dict[str, str], log: Optional[Path] = None) -> Service:
+    """The staff portal and patient page (waitress), plus the alert sender beside it."""
+    settings = load_settings(env)
+    process = _start([str(BIN_DIR / "python"), "-m", "assistant.portal.server"], env, log)
+    return Service("portal", process, f"http://{settings.host}:{settings.portal_port}/healthz")
 
 
 def wait_until_ready(service: Service, timeout: float = 180.0) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.diary.trends import BeforeAfter, Point, before_after, rule_fires, week_over_week
-from assistant.tables import DiaryEntry, Patient, TreatmentEvent
+from assistant.tables import DiaryEntry, PatientSender, TreatmentEvent
 from assistant.safety.flags import patient_for, record_flags
 from assistant.safety.scanner import Finding, SafetyScanner, scanner_for
 
@@ -51,7 +51,8 @@ def _points(entries: List[DiaryEntry], score: str) -> List[Point]:
 
 def entries_for(session: Session, sender_id: str) -> List[DiaryEntry]:
     return list(session.execute(
-        select(DiaryEntry).join(Patient).where(Patient.sender_id == sender_id)
+        select(DiaryEntry).join(PatientSender, PatientSender.patient_id == DiaryEntry.patient_id)
+        .where(PatientSender.sender_id == sender_id)
         .order_by(DiaryEntry.recorded_at, DiaryEntry.id)
     ).scalars())
 
@@ -132,7 +133,8 @@ def summary(session: Session, sender_id: str, *, now: Optional[datetime] = None,
     entries = entries_for(session, sender_id)
     leg, back = _points(entries, "leg_pain"), _points(entries, "back_pain")
     events = list(session.execute(
-        select(TreatmentEvent).join(Patient).where(Patient.sender_id == sender_id).order_by(TreatmentEvent.occurred_on)
+        select(TreatmentEvent).join(PatientSender, PatientSender.patient_id == TreatmentEvent.patient_id)
+        .where(PatientSender.sender_id == sender_id).order_by(TreatmentEvent.occurred_on)
     ).scalars())
     columns = ("leg_pain", "back_pain", "numbness", "weakness", "bladder_bowel", "saddle", "fever", "medicines",
                "side_effects", "sleep", "notes")

@@ -2,24 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Iterable, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.tables import Flag, Patient
+from assistant.patients.identity import patient_for
+from assistant.tables import Flag, Patient, PatientSender
 from assistant.safety.rules import LEVEL_RANK
 from assistant.safety.scanner import Finding
-
-
-def patient_for(session: Session, sender_id: str) -> Patient:
-    """The patient behind a conversation, created on first use."""
-    patient = session.execute(select(Patient).where(Patient.sender_id == sender_id)).scalar_one_or_none()
-    if patient is None:
-        patient = Patient(sender_id=sender_id)
-        session.add(patient)
-        session.flush()
-    return patient
 
 
 def record_flags(session: Session, sender_id: str, source_key: str, findings: Iterable[Finding]) -> List[Flag]:
@@ -37,10 +29,27 @@ def record_flags(session: Session, sender_id: str, source_key: str, findings: It
                     rule_version=finding.rule_version, level=finding.level, category=finding.category,
                     evidence=finding.evidence, assertion=finding.status, status="open")
         session.add(flag)
+        session.flush()
+        flag.group_id = _group_for(session, flag)
         existing.add(finding.rule_id)
         created.append(flag)
     session.flush()
     return created
+
+
+GROUP_WINDOW = timedelta(days=1)
+
+
+def _group_for(session: Session, flag: Flag) -> int:
+    """Flags of one category for one patient within a day, not yet resolved, are one queue item."""
+    since = flag.created_at - GROUP_WINDOW
+    earlier = session.execute(
+        select(Flag.group_id).where(Flag.patient_id == flag.patient_id, Flag.category == flag.category,
+                                    Flag.id != flag.id, Flag.status != "resolved", Flag.created_at >= since,
+                                    Flag.group_id.is_not(None))
+        .order_by(Flag.created_at).limit(1)
+    ).scalar_one_or_none()
+    return earlier if earlier is not None else flag.id
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,13 @@ class FlagView:
 
 def list_flags(session: Session, status: Optional[str] = None, patient: Optional[str] = None) -> List[FlagView]:
     """Flags, most serious first, then oldest first within a level."""
-    query = select(Flag, Patient.sender_id).join(Patient)
+    query = select(Flag, Patient.sender_id, Patient.id).join(Patient)
     if status:
         query = query.where(Flag.status == status)
     if patient:
-        query = query.where(Patient.sender_id == patient)
+        query = query.where(Flag.patient_id.in_(
+            select(PatientSender.patient_id).where(PatientSender.sender_id == patient).scalar_subquery()))
     rows = session.execute(query).all()
     rows.sort(key=lambda row: (LEVEL_RANK[row[0].level], row[0].created_at, row[0].id))
-    return [FlagView(f.id, sender, f.level, f.category, f.rule_id, f.rule_version, f.evidence, f.assertion,
-                     f.status, f.created_at.isoformat()) for f, sender in rows]
+    return [FlagView(f.id, sender or f"patient-{patient_id}", f.level, f.category, f.rule_id, f.rule_version, f.evidence, f.assertion,
+                     f.status, f.created_at.isoformat()) for f, sender, patient_id in rows]

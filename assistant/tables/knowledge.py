@@ -60,5 +60,10 @@ class AnswerText(Base):
     review_due = Column(Date)
     created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
     published_at = Column(DateTime(timezone=True))
+    submitted_by = Column(String(120))     # who sent it for review
+    submitted_at = Column(DateTime(timezone=True))
+    reviewed_by = Column(String(120))      # who approved it or sent it back
+    reviewed_at = Column(DateTime(timezone=True))
+    rolled_back_from = Column(Integer)     # the version a rollback copied
 
     topic = relationship("Topic", back_populates="texts")

@@ -25,9 +25,9 @@ def port_open(port: int) -> bool:
 
 
 def test_serve_starts_every_service_and_ctrl_c_stops_them(seeded_db_url, tmp_path):
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port, action_port, portal_port = free_port(), free_port(), free_port()
     env = dict(os.environ, ASSISTANT_DATABASE_URL=seeded_db_url, ASSISTANT_RASA_PORT=str(rasa_port),
-               ASSISTANT_ACTION_PORT=str(action_port),
+               ASSISTANT_ACTION_PORT=str(action_port), ASSISTANT_PORTAL_PORT=str(portal_port),
                ASSISTANT_ACTION_URL=f"http://127.0.0.1:{action_port}/webhook",
                RASA_TRACKER_STORE_URL=f"sqlite:///{tmp_path / 'tracker.db'}")
     serve = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "serve"], env=env,
@@ -49,12 +49,15 @@ def test_serve_starts_every_service_and_ctrl_c_stops_them(seeded_db_url, tmp_pat
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             assert "EMG" in response.read().decode()
-        assert port_open(rasa_port) and port_open(action_port)
+        assert f"http://127.0.0.1:{portal_port}/staff/login" in output
+        with urllib.request.urlopen(f"http://127.0.0.1:{portal_port}/staff/login", timeout=10) as response:
+            assert "Staff log in" in response.read().decode()
+        assert port_open(rasa_port) and port_open(action_port) and port_open(portal_port)
 
         serve.send_signal(signal.SIGINT)
         assert serve.wait(timeout=60) == 0
         time.sleep(1)
-        assert not port_open(rasa_port) and not port_open(action_port)
+        assert not any(port_open(port) for port in (rasa_port, action_port, portal_port))
     finally:
         if serve.poll() is None:
             serve.kill()

@@ -1,0 +1,1 @@
+"""Who a conversation belongs to: anonymous ids, enrolled patients, codes and links."""

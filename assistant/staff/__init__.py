@@ -1,0 +1,1 @@
+"""Staff accounts, their passwords and the audit log."""
