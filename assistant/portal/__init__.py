@@ -1,8 +1,8 @@
 """The staff portal (and, at ``/``, the patient page): one Flask app on the bot's own services.
 
 ``create_app(config)`` builds it; ``assistant serve`` runs it with waitress on
-``ASSISTANT_PORTAL_PORT`` (8000). Blueprints: ``auth`` (login), ``nurse`` (queue, patients,
-flags, enrolment), ``editor`` (answer texts), ``admin`` (users, audit log, privacy).
+``ASSISTANT_PORTAL_PORT`` (8000). Blueprints: ``auth`` (login), ``nurse`` (queue and flags), ``patients``
+(patient pages, enrolment, summaries), ``editor`` (answer texts), ``admin`` (users, audit log, privacy).
 """
 from __future__ import annotations
 
@@ -52,13 +52,14 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key()
 
-    from assistant.portal import admin, auth, database, editor, nurse, security
+    from assistant.portal import admin, auth, database, editor, nurse, patients, security
 
     database.init_app(app)
     security.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(nurse.blueprint)
+    app.register_blueprint(patients.blueprint)
     app.register_blueprint(editor.blueprint)
     app.register_blueprint(admin.blueprint)
     _register_error_pages(app)

@@ -1,4 +1,4 @@
-"""Nurse pages: the review queue, patients, flags, enrolment. (Being built: see issue 4.)"""
+"""Nurse pages: the review queue and flag changes (acknowledge, resolve, notes). (Being built: see issue 4.)"""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -12,9 +12,3 @@ blueprint = Blueprint("nurse", __name__, url_prefix="/staff")
 @role_required("nurse")
 def queue():
     return render_template("nurse/queue.html")
-
-
-@blueprint.route("/patients")
-@role_required("nurse")
-def patients():
-    return render_template("nurse/patients.html")
