@@ -3,7 +3,7 @@ and treatment actions. Decisions live in ``assistant.diary``; wording in domain.
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,7 +18,7 @@ from assistant.diary import answers
 from assistant.diary.form import (
     ASK_AGAIN, CLARIFY, EMERGENCY_NOW, SKIPPED, URGENT_NOW, correction, judge,
 )
-from assistant.diary.service import DiaryAnswers, entries_for, record_treatment, save_entry, summary
+from assistant.diary.service import DiaryAnswers, last_score, record_treatment, save_entry, summary, treatment_date
 from assistant.knowledge.answering import KNOWLEDGE_INTENTS, AnswerService
 from assistant.knowledge.store import KnowledgeStore
 from assistant.safety.flags import record_flags
@@ -37,8 +37,7 @@ def _previous_score(sender_id: str, field: str) -> Optional[int]:
     if field not in ("leg_pain", "back_pain"):
         return None
     with session_scope() as session:
-        scores = [getattr(e, field) for e in entries_for(session, sender_id) if getattr(e, field) is not None]
-    return scores[-1] if scores else None
+        return last_score(session, sender_id, field)
 
 
 def _answer_question_instead(dispatcher, tracker: Tracker) -> bool:
@@ -140,10 +139,9 @@ class ValidateDiaryForm(FormValidationAction):
         change = correction(text)
         if change:
             return {f"diary_{change[0]}": change[1], "diary_confirm": None}
-        if text in ("save", "yes", "y", "yes please", "ok", "okay", "yep", "correct", "that's right", "save it"):
-            return {"diary_confirm": "save"}
-        if text in ("cancel", "no", "don't save", "dont save", "discard", "delete") or answers.wants_to_stop(text):
-            return {"diary_confirm": "cancel"}
+        decision = answers.parse_confirm(text)
+        if decision:
+            return {"diary_confirm": decision}
         dispatcher.utter_message(response="utter_diary_hint_confirm")
         return {"diary_confirm": None}
 
@@ -247,8 +245,7 @@ class ActionRecordTreatment(Action):
 
     async def run(self, dispatcher, tracker, domain):
         words = [str(v) for v in tracker.get_latest_entity_values(TOPIC_ENTITY)]
-        text = (tracker.latest_message.get("text") or "").lower()
-        occurred = date.today() - timedelta(days=1) if "yesterday" in text else datetime.now(timezone.utc).date()
+        occurred = treatment_date(tracker.latest_message.get("text") or "", datetime.now(timezone.utc))
         with session_scope() as session:
             store = KnowledgeStore(session)
             slugs = [s for s in AnswerService(store).resolve(words) if store.topic(s).kind == "therapy"]

@@ -381,3 +381,19 @@ def skip_answer(text: str) -> bool:
     "nothing else, thanks"); an answer with any content ("no, but I felt dizzy") is kept as text."""
     t = " ".join(_FILLER.sub(" ", _words(text)).split())
     return bool(t) and _SKIP.fullmatch(t) is not None
+
+
+# --- the last question: save the summary, or cancel it -------------------------------------------
+
+_SAVE_WORDS = {"save", "yes", "y", "yes please", "ok", "okay", "yep", "correct", "that's right", "save it"}
+_CANCEL_WORDS = {"cancel", "no", "don't save", "dont save", "discard", "delete"}
+
+
+def parse_confirm(text: str) -> Optional[str]:
+    """"save", "cancel" or None for the answer to "shall I save this entry?"."""
+    t = (text or "").strip().lower()
+    if t in _SAVE_WORDS:
+        return "save"
+    if t in _CANCEL_WORDS or wants_to_stop(t):
+        return "cancel"
+    return None

@@ -5,8 +5,9 @@ written together, or (if anything fails) nothing is.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -81,6 +82,37 @@ def trend_findings(scanner: SafetyScanner, entries: List[DiaryEntry]) -> List[Fi
             findings.append(Finding(rule.id, rule.version, rule.level, rule.category, rule.title, evidence,
                                     "affirmed"))
     return findings
+
+
+def last_score(session: Session, sender_id: str, field: str) -> Optional[int]:
+    """The patient's most recent leg or back pain score (for "a bit worse than last time")."""
+    if field not in SCORES:
+        return None
+    column = getattr(DiaryEntry, field)
+    return session.execute(
+        select(column).join(PatientSender, PatientSender.patient_id == DiaryEntry.patient_id)
+        .where(PatientSender.sender_id == sender_id, column.is_not(None))
+        .order_by(DiaryEntry.recorded_at.desc(), DiaryEntry.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+_DAYS_AGO = re.compile(r"\b(?:(yesterday)|(\d{1,2}|one|two|three|four|five|six|seven)\s+days?\s+ago|"
+                       r"(last\s+night))\b")
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+
+
+def treatment_date(text: str, now: datetime) -> date:
+    """The day a reported treatment happened, in UTC like every stored time: "today" (the default),
+    "yesterday", "last night" or "N days ago" (up to 31)."""
+    today = now.astimezone(timezone.utc).date()
+    match = _DAYS_AGO.search((text or "").lower())
+    if not match:
+        return today
+    if match.group(1) or match.group(3):
+        return today - timedelta(days=1)
+    word = match.group(2)
+    days = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+    return today - timedelta(days=min(days, 31))
 
 
 def save_entry(session: Session, sender_id: str, answers: DiaryAnswers, *,

@@ -84,16 +84,15 @@ class SafetyScanner:
             assertion: Assertion = assess(norms, is_punct, start, end, history_counts=rule.history_counts,
                                           question="?" in text)
             finding = Finding(rule.id, rule.version, rule.level, rule.category, rule.title,
-                              self._evidence(doc, is_punct, start, end), assertion.status, assertion.trigger)
+                              self._evidence(doc, norms, is_punct, start, end), assertion.status, assertion.trigger)
             previous = best.get(rule.id)
             if previous is None or _stronger(finding, previous):
                 best[rule.id] = finding
         return ScanResult(list(best.values()))
 
     @staticmethod
-    def _evidence(doc, is_punct, start: int, end: int) -> str:
+    def _evidence(doc, norms, is_punct, start: int, end: int) -> str:
         """The whole clause around the match, so a reviewer sees the words in context."""
-        norms = [t.norm_ for t in doc]
         first = clause_start(norms, is_punct, start)
         last = end
         while last < len(doc) and not is_punct[last] and last - end < 8:

@@ -108,3 +108,31 @@ def test_cli_shows_the_diary_as_json(db_url):
     data = json.loads(result.stdout)
     assert data["patient_id"] == "p7" and data["leg_pain_this_week"] == 6.0
     assert data["entries"][0]["leg_pain"] == 6 and data["treatments"] == []
+
+
+def test_last_score_is_the_most_recent_entry(session):
+    from assistant.diary.service import DiaryAnswers, last_score, save_entry
+    assert last_score(session, "score-sender", "leg_pain") is None
+    save_entry(session, "score-sender", DiaryAnswers(leg_pain=4), recorded_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    save_entry(session, "score-sender", DiaryAnswers(leg_pain=None, back_pain=2),
+               recorded_at=datetime(2026, 11, 2, tzinfo=timezone.utc))
+    save_entry(session, "score-sender", DiaryAnswers(leg_pain=7), recorded_at=datetime(2026, 11, 3, tzinfo=timezone.utc))
+    assert last_score(session, "score-sender", "leg_pain") == 7
+    assert last_score(session, "score-sender", "back_pain") == 2
+    assert last_score(session, "score-sender", "notes") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I had my nerve root block today", date(2026, 11, 23)),
+    ("I had my nerve root block", date(2026, 11, 23)),
+    ("had the injection yesterday", date(2026, 11, 22)),
+    ("my epidural was last night", date(2026, 11, 22)),
+    ("I had surgery 3 days ago", date(2026, 11, 20)),
+    ("physio two days ago", date(2026, 11, 21)),
+    ("injection 90 days ago", date(2026, 10, 23)),
+])
+def test_treatment_date_in_utc(text, expected):
+    from assistant.diary.service import treatment_date
+    # Stored dates follow UTC like every stored time; a long-ago report is capped at 31 days.
+    now = datetime(2026, 11, 23, 1, 30, tzinfo=timezone.utc)
+    assert treatment_date(text, now) == expected
