@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timezone
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
@@ -22,6 +22,10 @@ class UnknownTopic(LookupError):
 
 class UnknownAspect(ValueError):
     """An aspect slug outside ``assistant.knowledge.aspects.ASPECTS``."""
+
+
+class UnknownVersion(LookupError):
+    """A version number that a (topic, aspect) does not have."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,24 @@ class TextStatus:
     author: str
     changed_at: object
     review_due: Optional[date]
+    changed_by: str = ""               # who made the latest change (wrote, submitted, reviewed)
+    submitted_by: Optional[str] = None  # of the latest version
+    latest_id: Optional[int] = None
+
+
+def last_change(text: AnswerText) -> Tuple[object, str]:
+    """(when, who) of the newest event on a version: written, submitted, reviewed or published."""
+    events = [(text.created_at, text.author), (text.submitted_at, text.submitted_by),
+              (text.reviewed_at, text.reviewed_by)]
+    if text.status == "published":
+        events.append((text.published_at, text.approved_by or text.author))
+    events = [(_aware(when), who) for when, who in events if when is not None and who]
+    return max(events, key=lambda event: event[0]) if events else (text.created_at, text.author)
+
+
+def _aware(moment):
+    """SQLite hands back naive datetimes for values stored as UTC; compare them as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def content_hash(body: str) -> str:
@@ -140,6 +162,24 @@ class KnowledgeStore:
             ).scalars()
         )
 
+    def version(self, slug: str, aspect: str, number: int) -> AnswerText:
+        """One stored version of (topic, aspect); UnknownVersion if there is no such version."""
+        text = self.session.execute(
+            select(AnswerText).join(Topic)
+            .where(Topic.slug == slug, AnswerText.aspect == aspect, AnswerText.version == number)
+        ).scalar_one_or_none()
+        if text is None:
+            raise UnknownVersion(f"{slug}/{aspect} v{number}")
+        return text
+
+    def latest(self, slug: str, aspect: str) -> Optional[AnswerText]:
+        """The newest version of (topic, aspect), whatever its status, or None."""
+        return self.session.execute(
+            select(AnswerText).join(Topic)
+            .where(Topic.slug == slug, AnswerText.aspect == aspect)
+            .order_by(AnswerText.version.desc()).limit(1)
+        ).scalar_one_or_none()
+
     def add_version(
         self,
         slug: str,
@@ -206,9 +246,11 @@ class KnowledgeStore:
                     continue
                 latest = texts[-1]
                 published = [t.version for t in texts if t.status == "published"]
+                changed_at, changed_by = last_change(latest)
                 rows.append(TextStatus(
                     topic.slug, topic.kind, topic.title, aspect, max(published) if published else None,
-                    latest.version, latest.status, latest.author, latest.created_at, latest.review_due,
+                    latest.version, latest.status, latest.author, changed_at, latest.review_due,
+                    changed_by=changed_by, submitted_by=latest.submitted_by, latest_id=latest.id,
                 ))
         return rows
 
