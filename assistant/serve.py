@@ -7,7 +7,8 @@ import time
 
 from assistant.config import load_settings
 from assistant.services import (
-    MODEL_PATH, VAR_DIR, service_environment, start_action_server, start_portal, start_rasa_server, stop, wait_until_ready,
+    MODEL_PATH, VAR_DIR, service_environment, start_action_server, start_alert_sender, start_portal, start_rasa_server,
+    stop, wait_until_ready,
 )
 
 
@@ -32,6 +33,9 @@ def serve() -> int:
         services.append(start_rasa_server(env, settings.rasa_port, VAR_DIR / "log" / "rasa.log",
                                           cors=f"http://{settings.host}:{settings.portal_port}"))
         services.append(start_portal(env, VAR_DIR / "log" / "portal.log"))
+        alerts = start_alert_sender(env, VAR_DIR / "log" / "alerts.log")
+        if alerts is not None:
+            services.append(alerts)
         print("starting the action server, the Rasa server (the model takes about 40 s to load) and the portal ...",
               flush=True)
         for service in services:
@@ -41,13 +45,14 @@ def serve() -> int:
         stop(services)
         return 1
     base = f"http://{settings.host}:{settings.rasa_port}"
+    alerts_log = ", var/log/alerts.log (webhook alerts)" if alerts is not None else ""
     print(f"""
 The assistant is running.
   REST:       {base}/webhooks/rest/webhook
   socket.io:  {base}/socket.io
   Actions:    http://{settings.host}:{settings.action_port}/health
   Staff:      http://{settings.host}:{settings.portal_port}/staff/login  (accounts: assistant users create NAME --role nurse)
-  Logs:       var/log/rasa.log, var/log/actions.log, var/log/portal.log
+  Logs:       var/log/rasa.log, var/log/actions.log, var/log/portal.log{alerts_log}
 
 Try it:
   curl -s -XPOST {base}/webhooks/rest/webhook -H 'Content-Type: application/json' \\

@@ -89,14 +89,38 @@ def start_rasa_server(env: Dict[str, str], port: int, log: Optional[Path] = None
 
 
 def start_portal(env: Dict[str, str], log: Optional[Path] = None) -> Service:
-    """The staff portal and patient page (waitress), plus the alert sender beside it."""
+    """The staff portal and patient page (waitress); the alert sender is started beside it by
+    ``start_alert_sender``."""
     settings = load_settings(env)
     process = _start([str(BIN_DIR / "python"), "-m", "assistant.portal.server"], env, log)
     return Service("portal", process, f"http://{settings.host}:{settings.portal_port}/healthz")
 
 
+def start_alert_sender(env: Dict[str, str], log: Optional[Path] = None) -> Optional[Service]:
+    """The webhook alert sender (``python -m assistant.alerts.sender``), only when a webhook URL is set;
+    an unusable URL stops start-up with the reason (RuntimeError). The sender has no HTTP endpoint:
+    its ``url`` is empty and ``wait_until_ready`` only checks that it stays up."""
+    from assistant.alerts.config import AlertConfigError, check_url
+
+    url = (env.get("ASSISTANT_ALERT_WEBHOOK_URL") or "").strip()
+    if not url:
+        return None
+    try:
+        check_url(url)
+    except AlertConfigError as error:
+        raise RuntimeError(str(error)) from error
+    process = _start([str(BIN_DIR / "python"), "-m", "assistant.alerts.sender"], env, log)
+    return Service("alerts", process, "")
+
+
 def wait_until_ready(service: Service, timeout: float = 180.0) -> None:
-    """Poll the service's URL until it answers; fail early if the process died."""
+    """Poll the service's URL until it answers; fail early if the process died. A service without
+    a URL (the alert sender) only has to stay alive for a moment."""
+    if not service.url:
+        time.sleep(1.0)
+        if service.process.poll() is not None:
+            raise RuntimeError(f"{service.name} exited with status {service.process.returncode}")
+        return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if service.process.poll() is not None:

@@ -8,14 +8,16 @@ from typing import Iterable, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.alerts.enqueue import enqueue_alerts
 from assistant.patients.identity import patient_for
 from assistant.tables import Flag, Patient, PatientSender
-from assistant.safety.rules import LEVEL_RANK
+from assistant.review.levels import rank
 from assistant.safety.scanner import Finding
 
 
 def record_flags(session: Session, sender_id: str, source_key: str, findings: Iterable[Finding]) -> List[Flag]:
-    """Store each flag-raising finding once per source; a repeat of the same source adds nothing."""
+    """Store each flag-raising finding once per source; a repeat of the same source adds nothing.
+    Emergency and urgent flags queue a webhook alert in the same transaction when one is configured."""
     findings = [f for f in findings if f.raises_flag]
     if not findings:
         return []
@@ -34,6 +36,7 @@ def record_flags(session: Session, sender_id: str, source_key: str, findings: It
         existing.add(finding.rule_id)
         created.append(flag)
     session.flush()
+    enqueue_alerts(session, created)
     return created
 
 
@@ -78,6 +81,6 @@ def list_flags(session: Session, status: Optional[str] = None, patient: Optional
         query = query.where(Flag.patient_id.in_(
             select(PatientSender.patient_id).where(PatientSender.sender_id == patient).scalar_subquery()))
     rows = session.execute(query).all()
-    rows.sort(key=lambda row: (LEVEL_RANK[row[0].level], row[0].created_at, row[0].id))
+    rows.sort(key=lambda row: (rank(row[0].level), row[0].created_at, row[0].id))
     return [FlagView(f.id, sender or f"patient-{patient_id}", f.level, f.category, f.rule_id, f.rule_version, f.evidence, f.assertion,
                      f.status, f.created_at.isoformat()) for f, sender, patient_id in rows]

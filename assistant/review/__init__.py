@@ -1,0 +1,1 @@
+"""The nurse review queue: ranking and grouping flags, response targets, acknowledging and resolving."""
