@@ -13,7 +13,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help run test setup install db nlp train validate test-stories shell bench lock clean
+
+.PHONY: help run test setup system install db nlp train validate test-stories shell bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -24,7 +25,10 @@ run: setup $(MODEL) ## set up, train if needed, start every service and print th
 test: setup $(MODEL) ## set up, then run the whole test suite
 	$(BIN)/python -m pytest
 
-setup: install db nlp ## venv + dependencies, database schema and seed content, spaCy pipeline
+setup: system install db nlp ## system packages, venv + dependencies, database schema and seed content, spaCy pipeline
+
+system: ## Debian packages the tests need (Chromium), installed with apt-get when missing
+	scripts/system-packages
 
 install: $(STAMP) ## create .venv with Python 3.10 and install the pinned dependencies
 

@@ -164,3 +164,29 @@ def _move_records(session: Session, source: Patient, target: Patient) -> None:
                     session.delete(event)
             session.flush()
         session.execute(update(table).where(table.patient_id == source.id).values(patient_id=target.id))
+
+
+def find_by_clinic_number(session: Session, clinic_number: str) -> Optional[Patient]:
+    number = (clinic_number or "").strip()
+    if not number:
+        return None
+    return session.execute(select(Patient).where(Patient.clinic_number == number)).scalar_one_or_none()
+
+
+def link_anonymous(session: Session, sender_id: str, patient: Patient, *, linked_by: str) -> int:
+    """A nurse binds a conversation the assistant already knows to an enrolled patient. Refuses ids
+    never seen (a typo would otherwise bind a stranger's future chat). Returns the id of the anonymous
+    record whose diary and flags moved over (that record is then removed)."""
+    sender_id = (sender_id or "").strip()
+    if not patient.enrolled:
+        raise EnrolmentError("a conversation can only be linked to an enrolled patient")
+    current = find_patient(session, sender_id) if sender_id else None
+    if current is None:
+        raise EnrolmentError("no conversation with that id is known")
+    if current.id == patient.id:
+        raise EnrolmentError("this conversation already belongs to this patient")
+    if current.enrolled:
+        raise EnrolmentError("this conversation already belongs to another enrolled patient")
+    source_id = current.id
+    link_sender(session, sender_id, patient, method="nurse", linked_by=linked_by)
+    return source_id
