@@ -12,7 +12,7 @@ from typing import Dict, List
 import pytest
 
 from assistant.services import (
-    Service, service_environment, start_action_server, start_rasa_server, stop, wait_until_ready,
+    Service, service_environment, start_action_server, start_portal, start_rasa_server, stop, wait_until_ready,
 )
 
 
@@ -78,3 +78,39 @@ def servers(_seeded_template, tmp_path_factory):
         yield running
     finally:
         stop(running.services)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@dataclass
+class Portal:
+    url: str
+    service: Service
+
+
+@pytest.fixture(scope="session")
+def portal(servers):
+    """The portal (waitress) on the same database and tracker store as the running bot."""
+    env = dict(servers.env, ASSISTANT_PORTAL_PORT=str(free_port()), ASSISTANT_SECRET_KEY="e2e-secret")
+    service = start_portal(env, servers.log_dir / "portal.log")
+    try:
+        wait_until_ready(service, timeout=60)
+        yield Portal(f"http://127.0.0.1:{env['ASSISTANT_PORTAL_PORT']}", service)
+    finally:
+        stop([service])
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
