@@ -1,4 +1,5 @@
-"""Session start: every new conversation opens with what the assistant is and is not."""
+"""Session start: every new conversation opens with what the assistant is and is not, then any nurse
+reviews of what the patient reported that they have not been told about yet."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -6,6 +7,8 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.review_status import tell_review_updates
 
 
 class ActionSessionStart(Action):
@@ -19,5 +22,6 @@ class ActionSessionStart(Action):
             events.extend(SlotSet(name, value) for name, value in tracker.current_slot_values().items()
                           if value is not None)
         dispatcher.utter_message(response="utter_intro")
+        tell_review_updates(dispatcher, tracker.sender_id)
         events.append(ActionExecuted("action_listen"))
         return events

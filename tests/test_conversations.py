@@ -52,15 +52,30 @@ JUSTIFIED_UNUSED_RESPONSES.update({
                  "utter_diary_treatment", "utter_diary_treatment_pending", "utter_treatment_recorded",
                  "utter_ask_which_treatment")
 })
+JUSTIFIED_UNUSED_RESPONSES.update({
+    "utter_code_linked": "sent by action_link_code (actions/identity.py) when a code binds the chat",
+    "utter_code_linked_no_name": "sent by action_link_code for a record with no first name",
+    "utter_code_not_recognised": "sent by action_link_code for an unknown or revoked code",
+    "utter_code_other_record": "sent by action_link_code when the chat belongs to another enrolled patient",
+    "utter_callback_requested": "sent by action_request_callback (actions/handoff.py) for an enrolled patient",
+    "utter_callback_requested_unlinked": "sent by action_request_callback when the chat is not linked yet",
+    "utter_review_update_diary": "sent at session start or after a code (actions/review_status.py)",
+    "utter_review_update_message": "sent at session start or after a code (actions/review_status.py)",
+    "utter_review_update_callback": "sent at session start or after a code (actions/review_status.py)",
+    "utter_review_none": "sent by action_review_status (actions/review_status.py)",
+    "utter_review_waiting": "sent by action_review_status",
+    "utter_review_done": "sent by action_review_status",
+})
 FORM_QUESTIONS = tuple(f"utter_ask_diary_{field}" for field in (
     "leg_pain", "back_pain", "numbness", "weakness", "bladder_bowel", "saddle", "fever", "medicines", "side_effects",
     "sleep", "notes"))
 JUSTIFIED_UNUSED_RESPONSES.update({name: "asked by diary_form for its requested slot (Rasa's naming convention)"
                                    for name in FORM_QUESTIONS})
-# Intents that the safety net sets (assistant/safety/routing.py); they are never learned, so they
-# have no training examples by design.
+# Intents that the safety net sets (assistant/safety/routing.py), and give_code, which the enrolment-code
+# guard sets (assistant/rasa_components/enrolment_code.py); they are never learned, so they have no
+# training examples by design.
 JUSTIFIED_INTENTS_WITHOUT_EXAMPLES = ("red_flag_emergency", "red_flag_urgent", "red_flag_review",
-                                      "red_flag_possible", "ask_warning_signs")
+                                      "red_flag_possible", "ask_warning_signs", "give_code")
 SENDERS = [PROJECT_ROOT / "actions", PROJECT_ROOT / "assistant" / "knowledge", PROJECT_ROOT / "assistant" / "safety",
            PROJECT_ROOT / "assistant" / "diary"]
 

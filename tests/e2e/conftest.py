@@ -103,9 +103,11 @@ def portal(servers):
         stop([service])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    """Debian's Chromium driven by Playwright (never a downloaded browser). Module scope: Playwright's
+    sync API runs an event loop in this thread while it is open, which later tests that call
+    ``asyncio.run()`` (the rasa-sdk action tests) must not inherit."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 
 from assistant.patients.callbacks import request_callback, source_key
 from assistant.patients.identity import enrol, link_sender
-from assistant.safety.flags import list_flags
 from assistant.tables import AuditEvent, Flag
 
 
