@@ -157,6 +157,25 @@ def _require(entry: dict, key: str, kind, where: str):
     return value
 
 
+def _rule_header(entry, kind: str, index: int, seen: set) -> Tuple[str, str, str]:
+    """The checks every kind of rule shares: a mapping, a well-formed id used once in the whole
+    file, and a known level. Returns (id, level, and the rule's name for later messages)."""
+    where = f"{kind} #{index + 1}"
+    if not isinstance(entry, dict):
+        raise RuleFileError(f"{where}: not a mapping")
+    rule_id = _require(entry, "id", str, where)
+    where = f"{kind} {rule_id}"
+    if not _ID.match(rule_id):
+        raise RuleFileError(f"{where}: id must look like 'CE-BLADDER'")
+    if rule_id in seen:
+        raise RuleFileError(f"{where}: id {rule_id} used twice")
+    seen.add(rule_id)
+    level = _require(entry, "level", str, where)
+    if level not in LEVELS:
+        raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+    return rule_id, level, where
+
+
 def parse_rules(data: dict, source: str = "rules") -> RuleSet:
     if not isinstance(data, dict):
         raise RuleFileError(f"{source}: not a YAML mapping")
@@ -169,19 +188,7 @@ def parse_rules(data: dict, source: str = "rules") -> RuleSet:
         advice[level] = _require(levels[level], "advice_response", str, f"{source}: level {level}")
     rules, seen = [], set()
     for index, entry in enumerate(_require(data, "rules", list, source)):
-        where = f"{source}: rule #{index + 1}"
-        if not isinstance(entry, dict):
-            raise RuleFileError(f"{where}: not a mapping")
-        rule_id = _require(entry, "id", str, where)
-        where = f"{source}: rule {rule_id}"
-        if not _ID.match(rule_id):
-            raise RuleFileError(f"{where}: id must look like 'CE-BLADDER'")
-        if rule_id in seen:
-            raise RuleFileError(f"{where}: id used twice")
-        seen.add(rule_id)
-        level = _require(entry, "level", str, where)
-        if level not in LEVELS:
-            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        rule_id, level, where = _rule_header(entry, f"{source}: rule", index, seen)
         patterns = tuple(_require(entry, "patterns", list, where))
         for pattern in patterns:
             if not isinstance(pattern, str):
@@ -202,14 +209,7 @@ def parse_rules(data: dict, source: str = "rules") -> RuleSet:
                           patterns, bool(entry.get("history_counts", False)), tuple(requires_any)))
     diary_rules = []
     for index, entry in enumerate(data.get("diary_rules") or []):
-        where = f"{source}: diary rule #{index + 1}"
-        rule_id = _require(entry, "id", str, where)
-        if rule_id in seen:
-            raise RuleFileError(f"{where}: id {rule_id} used twice")
-        seen.add(rule_id)
-        level = _require(entry, "level", str, where)
-        if level not in LEVELS:
-            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        rule_id, level, where = _rule_header(entry, f"{source}: diary rule", index, seen)
         rule = DiaryRule(rule_id, _require(entry, "version", int, where), level,
                          _require(entry, "category", str, where), _require(entry, "title", str, where),
                          _require(entry, "score", str, where), _require(entry, "consecutive_entries", int, where),
@@ -219,14 +219,7 @@ def parse_rules(data: dict, source: str = "rules") -> RuleSet:
         diary_rules.append(rule)
     answer_rules = []
     for index, entry in enumerate(data.get("diary_answer_rules") or []):
-        where = f"{source}: diary answer rule #{index + 1}"
-        rule_id = _require(entry, "id", str, where)
-        if rule_id in seen:
-            raise RuleFileError(f"{where}: id {rule_id} used twice")
-        seen.add(rule_id)
-        level = _require(entry, "level", str, where)
-        if level not in LEVELS:
-            raise RuleFileError(f"{where}: level '{level}' is not one of {', '.join(LEVELS)}")
+        rule_id, level, where = _rule_header(entry, f"{source}: diary answer rule", index, seen)
         field_name = _require(entry, "field", str, where)
         if field_name not in DIARY_FIELDS:
             raise RuleFileError(f"{where}: field '{field_name}' is not a diary field")

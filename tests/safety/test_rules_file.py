@@ -38,7 +38,7 @@ def mutate(data, change):
 @pytest.mark.parametrize("change, message", [
     (lambda d: d["rules"][0].pop("level"), "rule CE-BLADDER: 'level' is missing"),
     (lambda d: d["rules"][0].update(level="soon"), "level 'soon' is not one of"),
-    (lambda d: d["rules"][1].update(id="CE-BLADDER"), "rule CE-BLADDER: id used twice"),
+    (lambda d: d["rules"][1].update(id="CE-BLADDER"), "rule CE-BLADDER: id CE-BLADDER used twice"),
     (lambda d: d["rules"][0].update(id="bladder"), "id must look like"),
     (lambda d: d["rules"][0].update(version="one"), "'version' is missing or not a int"),
     (lambda d: d["rules"][0]["patterns"].append("wet ~myself"), "cannot read '~myself'"),
