@@ -14,56 +14,83 @@ wet myself"), and other people are "my mum", not "family". So:
 - historical: "used to", or a past finding followed by "settled", "went away", "fine now";
 - uncertain: "maybe", "not sure", "I think", "worried I might" make it *possible*, which the
   dialogue treats as positive until one clarifying question says otherwise.
+
+The word lists are clinical rules too: they live in the reviewed, versioned ``context.yml`` beside
+``rules.yml``, and a malformed file stops start-up.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Sequence
+from pathlib import Path
+from typing import Dict, List, Sequence
+
+import yaml
 
 from assistant.safety.rules import CLAUSE_BREAK_WORDS
 
 AFFIRMED, POSSIBLE = "affirmed", "possible"
 NEGATED, HYPOTHETICAL, OTHER_PERSON, HISTORICAL = "negated", "hypothetical", "other_person", "historical"
 
-NEGATION_WINDOW = 6
-NEGATIONS = frozenset({"no", "not", "never", "without", "none", "nothing", "nor", "neither", "denies", "deny"})
-PSEUDO_NEGATION_PAIRS = {("no", "worse"), ("no", "better"), ("not", "only"), ("not", "just"), ("no", "longer"),
-                         ("not", "gone"), ("not", "stopped"), ("not", "sure")}
-UNCERTAIN = frozenset({"maybe", "might", "perhaps", "possibly", "probably", "unsure", "worried", "worry",
-                       "wonder", "wondering", "think", "guess", "suppose"})
-UNCERTAIN_PAIRS = {("not", "sure"), ("kind", "of"), ("sort", "of"), ("a", "bit")}
-HYPOTHETICAL_WORDS = frozenset({"if", "case", "signs", "sign", "symptoms", "symptom", "happens", "happen",
-                                "warning", "whether", "hypothetically", "risk", "risks", "watch", "leaflet"})
-HYPOTHETICAL_PAIRS = {("should", "i"), ("could", "i"), ("would", "i"), ("will", "i"), ("what", "about"),
-                      ("how", "would"), ("do", "people"), ("can", "people"), ("what", "does"), ("what", "is"),
-                      ("what", "are"), ("what", "'s"), ("look", "out")}
-# In a question, these after the finding make it a question about the finding ("is X a sign of ...?").
-QUESTION_AFTER = frozenset({"sign", "signs", "symptom", "symptoms", "mean", "means", "serious", "dangerous"})
-# In a question, these before the finding make it general ("can the stimulator give you shocks?").
-QUESTION_GENERAL = frozenset({"you", "people", "anyone", "someone"})
-# A question that starts like this and has no first-person word asks about a sign, it does not
-# report one ("does foot drop happen with this?"); the dialogue still asks "Is this happening to
-# you now?". Any "I", "me" or "my" keeps it a report ("is it bad that I can't pee?").
-QUESTION_STARTS = frozenset({"what", "does", "do", "will", "can", "could", "is", "are", "how", "why", "when",
-                             "should", "would", "which"})
-# Words that explain a finding away ("lost 5kg on purpose, been dieting").
-EXPLAINED = frozenset({"dieting", "diet", "purpose", "deliberately", "intentionally"})
-OTHER_PEOPLE = frozenset({
-    "mum", "mom", "mother", "mam", "dad", "father", "sister", "brother", "husband", "wife", "partner", "son",
-    "daughter", "friend", "friends", "neighbour", "neighbor", "aunt", "auntie", "uncle", "gran", "granny",
-    "grandma", "grandmother", "grandad", "granddad", "grandpa", "grandfather", "cousin", "colleague",
-    "boyfriend", "girlfriend", "nan", "nana", "he", "she", "they", "him", "his", "her", "them", "someone",
-    "somebody", "people", "patient", "patients", "family", "relative",
-})
-SELF = frozenset({"i", "me", "myself", "am", "im", "my"})
-PAST_ONLY = ("used", "to")
-RESOLVED = frozenset({"settled", "resolved", "cleared", "sorted", "recovered"})
-RESOLVED_PAIRS = {("went", "away"), ("go", "away"), ("gone", "away"), ("fine", "now"), ("ok", "now"),
-                  ("okay", "now"), ("better", "now"), ("normal", "now"), ("gone", "now"), ("cleared", "up"),
-                  ("fine", "since"), ("been", "fine"), ("no", "problems"), ("wore", "off"), ("as", "usual"),
-                  ("like", "always"), ("no", "trouble"), ("fine", "ever")}
-PAST_MARKERS = frozenset({"ago", "teenager", "child", "kid", "younger", "previously", "once", "years"})
-PAST_PAIRS = {("last", "year"), ("back", "in"), ("years", "ago"), ("months", "ago"), ("used", "to")}
+CONTEXT_PATH = Path(__file__).with_name("context.yml")
+WORD_LISTS = ("negations", "uncertain", "hypothetical", "question_after", "question_general", "question_starts",
+              "explained", "other_people", "self", "resolved", "past_markers")
+PAIR_LISTS = ("pseudo_negation_pairs", "uncertain_pairs", "hypothetical_pairs", "resolved_pairs", "past_pairs")
+
+
+class ContextFileError(ValueError):
+    """The context word file is malformed; start-up stops with this message."""
+
+
+def load_context_words(path: Path = CONTEXT_PATH) -> Dict[str, object]:
+    """The reviewed word lists (assistant/safety/context.yml), validated: every list present, every
+    entry a lower-case word (or, for pair lists, two words)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ContextFileError(f"{path.name}: cannot be read ({error})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
+        raise ContextFileError(f"{path.name}: needs an integer 'version'")
+    lists = data.get("lists")
+    if not isinstance(lists, dict) or set(lists) != set(WORD_LISTS + PAIR_LISTS):
+        missing = sorted(set(WORD_LISTS + PAIR_LISTS) - set(lists or {}))
+        extra = sorted(set(lists or {}) - set(WORD_LISTS + PAIR_LISTS))
+        raise ContextFileError(f"{path.name}: lists missing {missing} or unknown {extra}")
+    words: Dict[str, object] = {"version": data["version"]}
+    for name in WORD_LISTS + PAIR_LISTS:
+        entries = lists[name]
+        size = 2 if name in PAIR_LISTS else 1
+        if not isinstance(entries, list) or not all(
+                isinstance(e, str) and e == e.lower() and len(e.split()) == size for e in entries):
+            raise ContextFileError(f"{path.name}: '{name}' must be a list of lower-case "
+                                   f"{'two-word phrases' if size == 2 else 'single words'}")
+        words[name] = frozenset(tuple(e.split()) if size == 2 else e for e in entries)
+    window, past_only = data.get("negation_window"), str(data.get("past_only", "")).split()
+    if not isinstance(window, int) or not 1 <= window <= 20 or len(past_only) != 2:
+        raise ContextFileError(f"{path.name}: needs 'negation_window' (1-20) and a two-word 'past_only'")
+    words["negation_window"], words["past_only"] = window, tuple(past_only)
+    return words
+
+
+_WORDS = load_context_words()
+CONTEXT_VERSION = _WORDS["version"]
+NEGATION_WINDOW = _WORDS["negation_window"]
+NEGATIONS = _WORDS["negations"]
+PSEUDO_NEGATION_PAIRS = _WORDS["pseudo_negation_pairs"]
+UNCERTAIN = _WORDS["uncertain"]
+UNCERTAIN_PAIRS = _WORDS["uncertain_pairs"]
+HYPOTHETICAL_WORDS = _WORDS["hypothetical"]
+HYPOTHETICAL_PAIRS = _WORDS["hypothetical_pairs"]
+QUESTION_AFTER = _WORDS["question_after"]
+QUESTION_GENERAL = _WORDS["question_general"]
+QUESTION_STARTS = _WORDS["question_starts"]
+EXPLAINED = _WORDS["explained"]
+OTHER_PEOPLE = _WORDS["other_people"]
+SELF = _WORDS["self"]
+PAST_ONLY = _WORDS["past_only"]
+RESOLVED = _WORDS["resolved"]
+RESOLVED_PAIRS = _WORDS["resolved_pairs"]
+PAST_MARKERS = _WORDS["past_markers"]
+PAST_PAIRS = _WORDS["past_pairs"]
 
 
 @dataclass(frozen=True)
