@@ -2,6 +2,7 @@
 and treatment actions. Decisions live in ``assistant.diary``; wording in domain.yml."""
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Text
@@ -21,6 +22,7 @@ from assistant.diary.form import (
 from assistant.diary.service import DiaryAnswers, last_score, record_treatment, save_entry, summary, treatment_date
 from assistant.knowledge.answering import KNOWLEDGE_INTENTS, AnswerService
 from assistant.knowledge.store import KnowledgeStore
+from assistant.portal.charts import pain_chart_svg
 from assistant.safety.flags import record_flags
 from assistant.safety.scanner import Finding, scanner_for
 
@@ -199,6 +201,14 @@ class ActionStopDiary(Action):
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + _reset()
 
 
+def _chart_image(entries, treatments, titles) -> str:
+    """The entries shown, as a small SVG chart in a data: URL (the patient's widget shows it in the chat;
+    a data: image needs no request and works under the page's CSP). Wording: ChartText's defaults."""
+    svg = pain_chart_svg(entries, width=360, height=220, chart_id="diary-chart",
+                         treatments=[(t.occurred_on, titles.get(t.therapy_slug, t.therapy_slug)) for t in treatments])
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 class ActionShowDiary(Action):
     """The last entries and the trend in words, and pain before and after each treatment."""
 
@@ -216,6 +226,7 @@ class ActionShowDiary(Action):
             dispatcher.utter_message(response="utter_diary_entry", date=entry["recorded_at"][:10],
                                      leg_pain=_readable(entry["leg_pain"]), back_pain=_readable(entry["back_pain"]),
                                      sleep=_readable(entry["sleep"]))
+        dispatcher.utter_message(image=_chart_image(data.entries, data.treatments, titles))
         this_week, last_week = data.leg_pain_this_week, data.leg_pain_last_week
         if this_week is not None:
             if last_week is None:

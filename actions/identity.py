@@ -34,6 +34,8 @@ class ActionLinkCode(Action):
             result = link_by_code(session, tracker.sender_id, code_from(tracker))
         if result.outcome == LINKED and result.first_name:
             dispatcher.utter_message(response="utter_code_linked", first_name=result.first_name)
+            # For the web page's "Diary kept for ..." line; Rasa's socket.io channel emits "data".
+            dispatcher.utter_message(json_message={"data": {"patient": {"first_name": result.first_name}}})
         elif result.outcome == LINKED:
             dispatcher.utter_message(response="utter_code_linked_no_name")
         else:

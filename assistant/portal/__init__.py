@@ -53,6 +53,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key()
 
     from assistant.portal import admin, auth, database, editor, nurse, patients, security
+    from assistant.portal import public
 
     database.init_app(app)
     security.init_app(app)
@@ -62,6 +63,7 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     app.register_blueprint(patients.blueprint)
     app.register_blueprint(editor.blueprint)
     app.register_blueprint(admin.blueprint)
+    app.register_blueprint(public.blueprint)
     _register_error_pages(app)
 
     @app.route("/healthz")

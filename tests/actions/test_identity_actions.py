@@ -46,7 +46,8 @@ def test_a_code_links_the_chat_and_greets_by_first_name_only(db_url):
     patient_id, code, _ = enrolled(db_url)
     typed = f"my code is {code.lower().replace('-', ' ')}"
     messages, events = run(code_tracker(typed, code))
-    assert [(m["response"], m.get("first_name")) for m in messages] == [("utter_code_linked", "Sam")]
+    assert [(m["response"], m.get("first_name")) for m in messages] == [("utter_code_linked", "Sam"), (None, None)]
+    assert messages[1]["custom"] == {"data": {"patient": {"first_name": "Sam"}}}  # the page's "Diary kept for"
     assert events == []
     assert not any(code in json.dumps(m) or "Patel" in json.dumps(m) for m in messages)
     assert senders(db_url)["chat-1"] == patient_id
@@ -101,10 +102,10 @@ def test_a_returning_patient_hears_about_reviews_after_linking(db_url):
         flag.created_at = datetime(2026, 11, 17, 10, tzinfo=timezone.utc)
         flag.status, flag.acknowledged_at, flag.acknowledged_by = "acknowledged", datetime.now(timezone.utc), "nurse1"
     messages, _ = run(code_tracker(code, code, sender="new-chat"))
-    assert [m["response"] for m in messages] == ["utter_code_linked", "utter_review_update_message"]
-    assert messages[1]["date"].startswith("Tuesday 17 November")
+    assert [m["response"] for m in messages] == ["utter_code_linked", None, "utter_review_update_message"]
+    assert messages[2]["date"].startswith("Tuesday 17 November")
     messages, _ = run(code_tracker(code, code, sender="new-chat"))  # the same code again: linked, told once
-    assert [m["response"] for m in messages] == ["utter_code_linked"]
+    assert [m["response"] for m in messages] == ["utter_code_linked", None]
 
 
 def test_a_record_without_a_first_name_is_thanked_without_one(db_url):

@@ -94,7 +94,8 @@ class Portal:
 @pytest.fixture(scope="session")
 def portal(servers):
     """The portal (waitress) on the same database and tracker store as the running bot."""
-    env = dict(servers.env, ASSISTANT_PORTAL_PORT=str(free_port()), ASSISTANT_SECRET_KEY="e2e-secret")
+    env = dict(servers.env, ASSISTANT_PORTAL_PORT=str(free_port()), ASSISTANT_SECRET_KEY="e2e-secret",
+               ASSISTANT_RASA_PORT=str(servers.rasa_port))
     service = start_portal(env, servers.log_dir / "portal.log")
     try:
         wait_until_ready(service, timeout=60)
