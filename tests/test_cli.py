@@ -82,3 +82,33 @@ def test_export_round_trips_through_seed(seeded_db_url, tmp_path):
     assert loaded.returncode == 0 and "31 topics created" in loaded.stdout
     original = cli("content", "show", "imaging", db_url=seeded_db_url).stdout
     assert cli("content", "show", "imaging", db_url=fresh).stdout == original
+
+
+def cli_input(*args, db_url, stdin):
+    env = dict(os.environ, ASSISTANT_DATABASE_URL=db_url)
+    return subprocess.run([ASSISTANT, *args], capture_output=True, text=True, env=env, timeout=120, input=stdin)
+
+
+def test_users_create_list_disable_and_password(db_url):
+    created = cli_input("users", "create", "nina", "--role", "nurse", "--name", "Nina Nurse", "--password-stdin",
+                        db_url=db_url, stdin="a long enough password\n")
+    assert created.returncode == 0 and "created nurse nina" in created.stdout
+    assert "a long enough password" not in created.stdout + created.stderr  # never echoed
+    duplicate = cli_input("users", "create", "nina", "--role", "nurse", "--password-stdin", db_url=db_url,
+                          stdin="a long enough password\n")
+    assert duplicate.returncode == 2 and "already exists" in duplicate.stderr
+    weak = cli_input("users", "create", "eve", "--role", "editor", "--password-stdin", db_url=db_url, stdin="short\n")
+    assert weak.returncode == 2 and "at least 12" in weak.stderr
+    bad_role = cli("users", "create", "eve", "--role", "root", db_url=db_url)
+    assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+    assert cli("users", "disable", "nina", db_url=db_url).returncode == 0
+    users = json.loads(cli("users", "list", "--json", db_url=db_url).stdout)
+    assert [(u["username"], u["role"], u["active"]) for u in users] == [("nina", "nurse", False)]
+    assert cli("users", "enable", "nina", db_url=db_url).returncode == 0
+    changed = cli_input("users", "password", "nina", "--password-stdin", db_url=db_url, stdin="another long password\n")
+    assert changed.returncode == 0
+    from assistant.db import session_scope
+    from assistant.staff.accounts import authenticate
+    with session_scope(db_url) as session:
+        assert authenticate(session, "nina", "another long password").ok
+    assert cli("users", "disable", "nobody", db_url=db_url).returncode == 2
