@@ -202,16 +202,25 @@ def _same(text: AnswerText, body: str, provenance: Optional[Provenance]) -> bool
         and text.last_reviewed == provenance.last_reviewed and text.review_due == provenance.review_due)
 
 
-def submit(session: Session, actor: str, slug: str, aspect: str, version: int,
-           expected_hash: Optional[str] = None) -> AnswerText:
-    """Ask a second editor to review a draft (draft -> in_review)."""
+def _current(session: Session, actor: str, slug: str, aspect: str, version: int, expected_hash: Optional[str],
+             status: str, refusal: str) -> AnswerText:
+    """The version a review step acts on: the actor is staff, it has ``status``, it is the newest, and
+    it is the text the actor saw (``expected_hash``)."""
     _staff(session, actor)
     store = KnowledgeStore(session)
     text = _version(store, slug, aspect, version)
-    if text.status != "draft":
-        raise WorkflowError(f"Only a draft can be sent for review; version {version} is {_label(text.status)}.")
+    if text.status != status:
+        raise WorkflowError(f"{refusal}; version {version} is {_label(text.status)}.")
     _require_newest(store, text)
     _require_hash(text, expected_hash)
+    return text
+
+
+def submit(session: Session, actor: str, slug: str, aspect: str, version: int,
+           expected_hash: Optional[str] = None) -> AnswerText:
+    """Ask a second editor to review a draft (draft -> in_review)."""
+    text = _current(session, actor, slug, aspect, version, expected_hash, "draft",
+                    "Only a draft can be sent for review")
     text.status, text.submitted_by, text.submitted_at = "in_review", actor, utcnow()
     session.flush()
     _audit(session, actor, "content.submit", text)
@@ -221,13 +230,8 @@ def submit(session: Session, actor: str, slug: str, aspect: str, version: int,
 def approve(session: Session, actor: str, slug: str, aspect: str, version: int,
             expected_hash: Optional[str] = None) -> AnswerText:
     """Publish a reviewed text (in_review -> published); the bot says it from its next message."""
-    _staff(session, actor)
-    store = KnowledgeStore(session)
-    text = _version(store, slug, aspect, version)
-    if text.status != "in_review":
-        raise WorkflowError(f"Only a text in review can be approved; version {version} is {_label(text.status)}.")
-    _require_newest(store, text)
-    _require_hash(text, expected_hash)
+    text = _current(session, actor, slug, aspect, version, expected_hash, "in_review",
+                    "Only a text in review can be approved")
     if not may_approve(text, actor):
         raise WorkflowError("You wrote or submitted this version, so you cannot approve it. "
                             "A second editor must review and approve it (two-person rule).")
@@ -242,14 +246,9 @@ def approve(session: Session, actor: str, slug: str, aspect: str, version: int,
 def send_back(session: Session, actor: str, slug: str, aspect: str, version: int, comment: str,
               expected_hash: Optional[str] = None) -> AnswerText:
     """Return a text in review to its author with a comment (in_review -> draft)."""
-    _staff(session, actor)
-    store = KnowledgeStore(session)
     comment = clean_comment(comment)
-    text = _version(store, slug, aspect, version)
-    if text.status != "in_review":
-        raise WorkflowError(f"Only a text in review can be sent back; version {version} is {_label(text.status)}.")
-    _require_newest(store, text)
-    _require_hash(text, expected_hash)
+    text = _current(session, actor, slug, aspect, version, expected_hash, "in_review",
+                    "Only a text in review can be sent back")
     text.status, text.comment, text.reviewed_by, text.reviewed_at = "draft", comment, actor, utcnow()
     session.flush()
     _audit(session, actor, "content.send_back", text)
