@@ -1,5 +1,5 @@
-"""A Rasa-shaped tracker store for tests: the ``events`` table created with SQLAlchemy Core exactly as
-``rasa.core.tracker_store.SQLTrackerStore.SQLEvent`` defines it, filled with user and bot events whose
+"""A Rasa-shaped tracker store for tests: the ``events`` table of assistant.conversations (which
+tests/test_conversations_store.py checks against ``rasa.core.tracker_store.SQLTrackerStore.SQLEvent``), filled with user and bot events whose
 ``data`` is the JSON Rasa writes."""
 from __future__ import annotations
 
@@ -8,18 +8,8 @@ from typing import Iterable, Optional, Tuple
 
 import sqlalchemy as sa
 
+from assistant.conversations import EVENTS
 from assistant.db import get_engine
-
-EVENTS = sa.Table(
-    "events", sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
-    sa.Column("type_name", sa.String(255), nullable=False),
-    sa.Column("timestamp", sa.Float),
-    sa.Column("intent_name", sa.String(255)),
-    sa.Column("action_name", sa.String(255)),
-    sa.Column("data", sa.Text),
-)
 
 # (speaker, text, intent or None, message id or None)
 Line = Tuple[str, str, Optional[str], Optional[str]]
