@@ -7,15 +7,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Generic, List, Optional, TypeVar
+from typing import Optional
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from assistant.paging import Page, fetch_page
 from assistant.tables import DiaryEntry, Flag, Patient
 
 MAX_QUERY = 100
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,18 +41,6 @@ class AnonymousRow:
         return self.sender_id[:8] if self.sender_id else f"patient-{self.id}"
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    rows: List[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def clean_query(text: Optional[str]) -> str:
     """The search words as typed, normalised (odd Unicode forms, extra spaces) and capped in length."""
     text = unicodedata.normalize("NFKC", text or "")
@@ -70,13 +58,6 @@ def _last_entry():
             .correlate(Patient).scalar_subquery())
 
 
-def _page(session: Session, query, order, page: int, per_page: int):
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = max(1, min(page, max(1, -(-total // per_page))))
-    rows = session.execute(query.order_by(*order).offset((page - 1) * per_page).limit(per_page)).all()
-    return rows, total, page
-
-
 def enrolled_patients(session: Session, query: str = "", *, page: int = 1, per_page: int = 25) -> Page[EnrolledRow]:
     text = clean_query(query)
     statement = select(Patient.id, Patient.full_name, Patient.clinic_number, Patient.date_of_birth,
@@ -85,7 +66,7 @@ def enrolled_patients(session: Session, query: str = "", *, page: int = 1, per_p
     if text:
         statement = statement.where(or_(Patient.full_name.ilike(f"%{_escape(text)}%", escape="\\"),
                                         Patient.clinic_number.ilike(f"%{_escape(text)}%", escape="\\")))
-    rows, total, page = _page(session, statement, (func.lower(Patient.full_name), Patient.id), page, per_page)
+    rows, total, page = fetch_page(session, statement, (func.lower(Patient.full_name), Patient.id), page, per_page)
     return Page([EnrolledRow(*row) for row in rows], total, page, per_page)
 
 
@@ -96,7 +77,7 @@ def anonymous_patients(session: Session, query: str = "", *, page: int = 1,
                        _last_entry().label("last_entry_at")).where(Patient.enrolled_at.is_(None))
     if text:
         statement = statement.where(Patient.sender_id.startswith(text, autoescape=True))
-    rows, total, page = _page(session, statement, (Patient.created_at.desc(), Patient.id.desc()), page, per_page)
+    rows, total, page = fetch_page(session, statement, (Patient.created_at.desc(), Patient.id.desc()), page, per_page)
     return Page([AnonymousRow(*row) for row in rows], total, page, per_page)
 
 

@@ -15,6 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from assistant.paging import page_count
 from assistant.review.baseline import leg_pain_changes
 from assistant.review.levels import (
     QUEUE_LEVELS, QUEUE_RANK, STATUS_FILTERS, STATUS_RANK, STATUSES, UNKNOWN_RANK, level_of_rank,
@@ -252,7 +253,7 @@ def load_queue(session: Session, query: QueueQuery = QueueQuery(), per_page: int
         for item in items:
             item.change = changes.get(item.patient_id)
     _sort(items, query.sort)
-    pages = max(1, -(-len(items) // per_page))
+    pages = page_count(len(items), per_page)
     page = min(query.page, pages)
     shown = items[(page - 1) * per_page: page * per_page]
     if query.sort != "change":

@@ -6,13 +6,13 @@ stays in its own table, so the log can be read without reading patients' words.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.paging import Page, fetch_page
 from assistant.tables import AuditEvent
 
 
@@ -27,21 +27,9 @@ def record(session: Session, actor: str, action: str, target_type: str, target_i
     return event
 
 
-@dataclass(frozen=True)
-class AuditPage:
-    events: List[AuditEvent]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def search(session: Session, *, actor: Optional[str] = None, action: Optional[str] = None,
            patient_id: Optional[int] = None, since: Optional[datetime] = None,
-           page: int = 1, per_page: int = 50) -> AuditPage:
+           page: int = 1, per_page: int = 50) -> Page[AuditEvent]:
     """Newest first, filtered, one page at a time."""
     query = select(AuditEvent)
     if actor:
@@ -52,12 +40,8 @@ def search(session: Session, *, actor: Optional[str] = None, action: Optional[st
         query = query.where(AuditEvent.patient_id == patient_id)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    page = max(1, page)
-    events = list(session.execute(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).scalars())
-    return AuditPage(events, total, page, per_page)
+    rows, total, page = fetch_page(session, query, (AuditEvent.at.desc(), AuditEvent.id.desc()), page, per_page)
+    return Page([row[0] for row in rows], total, page, per_page)
 
 
 def detail_of(event: AuditEvent) -> Dict[str, Any]:
