@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from statistics import mean
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 from assistant.safety.rules import DiaryRule
 
