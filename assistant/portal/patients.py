@@ -23,6 +23,7 @@ from assistant.patients.identity import (
 )
 from assistant.patients.record import as_utc, load_record
 from assistant.patients.summary import build_summary
+from assistant.diary.trends import AFTER_TREATMENT_DAYS, BEFORE_TREATMENT_DAYS
 from assistant.portal.auth import role_required
 from assistant.portal.charts import PainPoint, pain_chart_svg
 from assistant.portal.database import db
@@ -74,7 +75,8 @@ def personal_link(code: str) -> str:
 
 @blueprint.context_processor
 def _helpers():
-    return {"when": when, "highlight": highlight, "flag_href": flag_href, "average": average}
+    return {"when": when, "highlight": highlight, "flag_href": flag_href, "average": average,
+            "treatment_days": {"before": BEFORE_TREATMENT_DAYS, "after": AFTER_TREATMENT_DAYS}}
 
 
 def _conversations() -> ConversationStore:

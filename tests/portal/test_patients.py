@@ -246,6 +246,7 @@ def test_patient_page_shows_header_timeline_treatments_and_is_audited(nurse, ann
     assert "woken by pain" in timeline and "worse" in timeline
     assert f"note {XSS}" not in page and "note &lt;script&gt;" in page
     assert "Nerve root block (transforaminal or selective)" in page
+    assert "Average leg pain in the 7 days before and the 14 days after each treatment." in page
     (event,) = audits(seeded_db_url, "patient.view")
     assert (event.actor, event.patient_id, event.target_id) == ("nina", ann["id"], str(ann["id"]))
 
