@@ -22,7 +22,7 @@ from assistant.diary.form import (
 from assistant.diary.service import DiaryAnswers, last_score, record_treatment, save_entry, summary, treatment_date
 from assistant.knowledge.answering import KNOWLEDGE_INTENTS, AnswerService
 from assistant.knowledge.store import KnowledgeStore
-from assistant.portal.charts import pain_chart_svg
+from assistant.portal.charts import chart_text, pain_chart_svg
 from assistant.safety.flags import record_flags
 from assistant.safety.scanner import Finding, scanner_for
 
@@ -203,8 +203,8 @@ class ActionStopDiary(Action):
 
 def _chart_image(entries, treatments, titles) -> str:
     """The entries shown, as a small SVG chart in a data: URL (the patient's widget shows it in the chat;
-    a data: image needs no request and works under the page's CSP). Wording: ChartText's defaults."""
-    svg = pain_chart_svg(entries, width=360, height=220, chart_id="diary-chart",
+    a data: image needs no request and works under the page's CSP). Wording: content/wording/chart.yml."""
+    svg = pain_chart_svg(entries, width=360, height=220, chart_id="diary-chart", text=chart_text("patient"),
                          treatments=[(t.occurred_on, titles.get(t.therapy_slug, t.therapy_slug)) for t in treatments])
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 

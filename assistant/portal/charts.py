@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Union
+
+import yaml
+
+from assistant.config import PROJECT_ROOT
 
 When = Union[date, datetime]
 
@@ -38,22 +44,36 @@ class Marker:
     label: str
 
 
+WORDING_PATH = PROJECT_ROOT / "content" / "wording" / "chart.yml"
+
+
 @dataclass(frozen=True)
 class ChartText:
-    """The words in the chart. The defaults are staff-facing; a patient-facing caller passes its own."""
+    """The words in the chart, from the reviewed wording file (content/wording/chart.yml)."""
 
-    title: str = "Leg and back pain over time"
-    leg: str = "Leg pain"
-    back: str = "Back pain"
-    axis: str = "Pain score, 0 to 10"
-    empty: str = "No diary entries yet."
-    summary: str = "{count} diary entries from {first} to {last}."
-    series: str = "{name}: first {first}, latest {latest}, lowest {low}, highest {high}."
-    treatments: str = "Treatments: {items}."
-    point: str = "{day}: {name} {value}"
+    title: str
+    leg: str
+    back: str
+    axis: str
+    empty: str
+    summary: str
+    series: str
+    treatments: str
+    point: str
 
 
-STAFF_TEXT = ChartText()
+@lru_cache(maxsize=None)
+def chart_text(audience: str, path: Path = WORDING_PATH) -> ChartText:
+    """The chart's words for ``staff`` or ``patient``; a missing or unknown word stops with its name."""
+    section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get(audience)
+    names = [f.name for f in fields(ChartText)]
+    if not isinstance(section, dict) or set(section) != set(names) or \
+            not all(isinstance(section[n], str) and section[n].strip() for n in names):
+        raise ValueError(f"{path.name}: '{audience}' needs exactly these words: {', '.join(names)}")
+    return ChartText(**section)
+
+
+STAFF_TEXT = chart_text("staff")
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

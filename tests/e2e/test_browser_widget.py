@@ -197,7 +197,7 @@ def test_a_conversation_with_an_answer_a_diary_entry_a_chart_and_a_reload(chromi
     chart = page.locator("#chat-log img.chart").last
     chart.wait_for()
     assert chart.get_attribute("src").startswith("data:image/svg+xml;base64,")
-    assert "Leg and back pain" in chart.get_attribute("alt")
+    assert "Your leg and back pain over time" in chart.get_attribute("alt")  # the patient wording
     expect(log).to_contain_text("leg pain 7, back pain 4")
     page.screenshot(path=str(SCREENSHOTS / "patient-desktop.png"), full_page=False)
 

@@ -2,12 +2,15 @@
 text escaped, an empty state, and no Flask needed."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from datetime import date, datetime, timezone
 
-from assistant.portal.charts import ChartText, Marker, PainPoint, pain_chart_svg
+import pytest
+
+from assistant.portal.charts import STAFF_TEXT, Marker, PainPoint, pain_chart_svg
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 POINTS = [PainPoint(date(2025, 3, 1), 7, 3), PainPoint(date(2025, 3, 4), 6, None),
@@ -67,7 +70,7 @@ def test_treatments_are_labelled_vertical_markers():
 
 
 def test_every_text_is_escaped():
-    text = ChartText(title="<script>alert(1)</script>", leg='Leg "pain" & co')
+    text = dataclasses.replace(STAFF_TEXT, title="<script>alert(1)</script>", leg='Leg "pain" & co')
     svg = pain_chart_svg(POINTS, treatments=[(date(2025, 3, 5), "<img src=x onerror=alert(1)>")], text=text,
                          chart_id='x" onload="alert(1)')
     assert "<script>" not in svg and "<img" not in svg and 'onload="' not in svg
@@ -112,3 +115,16 @@ def test_charts_module_does_not_import_flask():
             "print('flask' in sys.modules, svg.startswith('<svg'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "True"]
+
+
+def test_chart_words_come_from_the_reviewed_file_and_a_gap_is_refused(tmp_path):
+    import yaml
+    from assistant.portal.charts import WORDING_PATH, chart_text
+    assert chart_text("patient").title == yaml.safe_load(WORDING_PATH.read_text())["patient"]["title"]
+    assert chart_text("staff").title == "Leg and back pain over time"
+    broken = tmp_path / "chart.yml"
+    data = yaml.safe_load(WORDING_PATH.read_text())
+    del data["patient"]["axis"]
+    broken.write_text(yaml.safe_dump(data))
+    with pytest.raises(ValueError, match="'patient' needs exactly these words"):
+        chart_text("patient", broken)
