@@ -11,6 +11,7 @@ widget, which marks a bot message that is exactly one of them.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import List, Tuple
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ import yaml
 from flask import Blueprint, current_app, make_response, render_template
 
 from assistant.config import PROJECT_ROOT
-from assistant.safety.rules import RULES_PATH
+from assistant.safety.rules import RULES_PATH, load_rules
 
 blueprint = Blueprint("public", __name__)
 
@@ -46,9 +47,8 @@ def page_policy(rasa_url: str) -> str:
 def emergency_texts(rules_path: str = str(RULES_PATH), domain_path: str = str(DOMAIN_PATH)) -> List[str]:
     """Every paragraph of the emergency advice response(s) named by the rule file, as domain.yml has them
     (Rasa's socket.io channel sends each paragraph as its own message)."""
-    rules = yaml.safe_load(open(rules_path, encoding="utf-8"))
-    name = rules["levels"]["emergency"]["advice_response"]
-    domain = yaml.safe_load(open(domain_path, encoding="utf-8"))
+    name = load_rules(Path(rules_path)).advice_responses["emergency"]  # the validated rule file
+    domain = yaml.safe_load(Path(domain_path).read_text(encoding="utf-8"))
     texts = []
     for variation in domain.get("responses", {}).get(name) or []:
         for part in str(variation.get("text") or "").strip().split("\n\n"):
