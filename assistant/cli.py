@@ -21,6 +21,7 @@ from assistant.config import load_settings
 from assistant.db import session_scope
 from assistant.knowledge.aspects import ASPECTS
 from assistant.knowledge.store import KnowledgeStore, UnknownAspect, UnknownTopic
+from assistant.tables import FLAG_STATUSES, STAFF_ROLES
 
 
 class CommandError(Exception):
@@ -175,19 +176,26 @@ def _read_password(args) -> str:
     return first
 
 
-def _cmd_users_create(args) -> int:
+def _account_change(action: str, change, **detail) -> None:
+    """Run ``change(session)`` on a staff account and audit it as the CLI; refusals become CommandError."""
     from assistant.staff import audit
-    from assistant.staff.accounts import AccountError, create_user
+    from assistant.staff.accounts import AccountError
 
-    password = _read_password(args)
     try:
         with session_scope() as session:
-            user = create_user(session, args.username, password, args.role, args.name or "")
-            audit.record(session, "cli", "user.create", "staff_user", user.id, role=user.role)
-            name, role = user.username, user.role
+            user = change(session)
+            audit.record(session, "cli", action, "staff_user", user.id, **detail)
     except AccountError as error:
         raise CommandError(str(error))
-    print(f"created {role} {name}")
+
+
+def _cmd_users_create(args) -> int:
+    from assistant.staff.accounts import create_user
+
+    password = _read_password(args)
+    _account_change("user.create", lambda session: create_user(session, args.username, password, args.role,
+                                                                args.name or ""), role=args.role)
+    print(f"created {args.role} {args.username.strip().lower()}")
     return 0
 
 
@@ -208,31 +216,19 @@ def _cmd_users_list(args) -> int:
 
 
 def _cmd_users_set_active(args) -> int:
-    from assistant.staff import audit
-    from assistant.staff.accounts import AccountError, set_active
+    from assistant.staff.accounts import set_active
 
     active = args.command == "enable"
-    try:
-        with session_scope() as session:
-            user = set_active(session, args.username, active)
-            audit.record(session, "cli", f"user.{args.command}", "staff_user", user.id)
-    except AccountError as error:
-        raise CommandError(str(error))
+    _account_change(f"user.{args.command}", lambda session: set_active(session, args.username, active))
     print(f"{args.username} {'enabled' if active else 'disabled'}")
     return 0
 
 
 def _cmd_users_password(args) -> int:
-    from assistant.staff import audit
-    from assistant.staff.accounts import AccountError, set_password
+    from assistant.staff.accounts import set_password
 
     password = _read_password(args)
-    try:
-        with session_scope() as session:
-            user = set_password(session, args.username, password)
-            audit.record(session, "cli", "user.password", "staff_user", user.id)
-    except AccountError as error:
-        raise CommandError(str(error))
+    _account_change("user.password", lambda session: set_password(session, args.username, password))
     print(f"password changed for {args.username}")
     return 0
 
@@ -282,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     flags = groups.add_parser("flags", help="red flags raised by the safety net").add_subparsers(
         dest="command", required=True)
     flag_list = flags.add_parser("list", help="flags, most serious and oldest first")
-    flag_list.add_argument("--status", choices=("open", "acknowledged", "resolved"))
+    flag_list.add_argument("--status", choices=FLAG_STATUSES)
     flag_list.add_argument("--patient", help="the patient's id (the conversation's sender id)")
     flag_list.add_argument("--json", action="store_true")
     flag_list.set_defaults(func=_cmd_flags_list)
@@ -302,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     users = groups.add_parser("users", help="staff accounts").add_subparsers(dest="command", required=True)
     create = users.add_parser("create", help="a nurse, editor or admin account")
     create.add_argument("username")
-    create.add_argument("--role", required=True, choices=("nurse", "editor", "admin"))
+    create.add_argument("--role", required=True, choices=STAFF_ROLES)
     create.add_argument("--name", help="the name shown in the portal and the audit log")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=_cmd_users_create)
