@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from assistant.alerts.config import URL_VARIABLE, AlertConfigError, check_url, portal_base_url
 from assistant.db import session_factory
-from assistant.review.queue import as_utc
+from assistant.tables import as_utc
 from assistant.tables import AlertAttempt, AlertDelivery, Flag
 
 log = logging.getLogger("assistant.alerts")

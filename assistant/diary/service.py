@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.diary.trends import BeforeAfter, Point, before_after, rule_fires, week_over_week
-from assistant.tables import DiaryEntry, PatientSender, TreatmentEvent
+from assistant.tables import DiaryEntry, PatientSender, TreatmentEvent, as_utc
 from assistant.safety.flags import patient_for, record_flags
 from assistant.safety.scanner import Finding, SafetyScanner, scanner_for
 
@@ -42,12 +42,8 @@ class SavedEntry:
     flags: List[Finding] = field(default_factory=list)
 
 
-def _as_utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _points(entries: List[DiaryEntry], score: str) -> List[Point]:
-    return [Point(_as_utc(e.recorded_at), getattr(e, score)) for e in entries]
+    return [Point(as_utc(e.recorded_at), getattr(e, score)) for e in entries]
 
 
 def entries_for(session: Session, sender_id: str) -> List[DiaryEntry]:
@@ -120,7 +116,7 @@ def save_entry(session: Session, sender_id: str, answers: DiaryAnswers, *,
     """Store a whole entry and the flags it raises, in the caller's transaction."""
     scanner = scanner or scanner_for()
     patient = patient_for(session, sender_id)
-    moment = _as_utc(recorded_at or datetime.now(timezone.utc))
+    moment = as_utc(recorded_at or datetime.now(timezone.utc))
     entry = DiaryEntry(patient_id=patient.id, recorded_at=moment, **asdict(answers))
     session.add(entry)
     session.flush()
@@ -161,7 +157,7 @@ class DiarySummary:
 
 
 def summary(session: Session, sender_id: str, *, now: Optional[datetime] = None, last: int = 5) -> DiarySummary:
-    now = _as_utc(now or datetime.now(timezone.utc))
+    now = as_utc(now or datetime.now(timezone.utc))
     entries = entries_for(session, sender_id)
     leg, back = _points(entries, "leg_pain"), _points(entries, "back_pain")
     events = list(session.execute(
@@ -172,7 +168,7 @@ def summary(session: Session, sender_id: str, *, now: Optional[datetime] = None,
                "side_effects", "sleep", "notes")
     return DiarySummary(
         sender_id,
-        [dict({"id": e.id, "recorded_at": _as_utc(e.recorded_at).isoformat()}, **{c: getattr(e, c) for c in columns})
+        [dict({"id": e.id, "recorded_at": as_utc(e.recorded_at).isoformat()}, **{c: getattr(e, c) for c in columns})
          for e in entries[-last:]],
         *week_over_week(leg, now), *week_over_week(back, now),
         [before_after(leg, e.therapy_slug, e.occurred_on) for e in events],

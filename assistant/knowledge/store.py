@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import func, select
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from assistant.knowledge.aspects import ASPECTS, OVERVIEW_TOPICS
 from assistant.knowledge.phrases import phrase_key
-from assistant.tables import AnswerText, Topic, TopicSynonym, utcnow
+from assistant.tables import AnswerText, Topic, TopicSynonym, as_utc, utcnow
 
 
 class UnknownTopic(LookupError):
@@ -64,13 +64,8 @@ def last_change(text: AnswerText) -> Tuple[object, str]:
               (text.reviewed_at, text.reviewed_by)]
     if text.status == "published":
         events.append((text.published_at, text.approved_by or text.author))
-    events = [(_aware(when), who) for when, who in events if when is not None and who]
+    events = [(as_utc(when), who) for when, who in events if when is not None and who]
     return max(events, key=lambda event: event[0]) if events else (text.created_at, text.author)
-
-
-def _aware(moment):
-    """SQLite hands back naive datetimes for values stored as UTC; compare them as UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
 
 
 def content_hash(body: str) -> str:

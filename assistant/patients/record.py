@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Dict, List, Optional
 
 from sqlalchemy import select
@@ -19,20 +18,13 @@ from sqlalchemy.orm import Session
 from assistant.conversations import ConversationStore, Excerpt, Message, excerpt_from
 from assistant.diary.trends import Point, before_after
 from assistant.patients.identity import senders_of
-from assistant.tables import DiaryEntry, EnrolmentCode, Flag, Patient, Topic, TreatmentEvent
+from assistant.tables import DiaryEntry, EnrolmentCode, Flag, Patient, Topic, TreatmentEvent, as_utc
 
 log = logging.getLogger(__name__)
 
 # What the conversation store held for this patient.
 STORED, NONE_STORED, UNAVAILABLE = "stored", "none", "unavailable"
 EXCERPT_TURNS = 3
-
-
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    """SQLite gives back naive datetimes; every stored time is UTC."""
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ from assistant.conversations import ConversationStore
 from assistant.diary.trends import Point, week_over_week
 from assistant.patients.identity import senders_of
 from assistant.patients.record import (
-    NONE_STORED, STORED, UNAVAILABLE, as_utc, diary_entries, flags_of, treatments,
+    NONE_STORED, STORED, UNAVAILABLE, diary_entries, flags_of, treatments,
 )
-from assistant.tables import Patient
+from assistant.tables import Patient, as_utc
 
 log = logging.getLogger(__name__)
 SUMMARY_WEEKS = 12

@@ -21,14 +21,14 @@ from assistant.patients import directory
 from assistant.patients.identity import (
     EnrolmentError, enrol, find_by_clinic_number, issue_code, link_anonymous, revoke_code, senders_of,
 )
-from assistant.patients.record import as_utc, load_record
+from assistant.patients.record import load_record
 from assistant.patients.summary import build_summary
 from assistant.diary.trends import AFTER_TREATMENT_DAYS, BEFORE_TREATMENT_DAYS
 from assistant.portal.auth import role_required
 from assistant.portal.charts import PainPoint, pain_chart_svg
 from assistant.portal.database import db
 from assistant.staff import audit
-from assistant.tables import EnrolmentCode, Patient
+from assistant.tables import EnrolmentCode, Patient, as_utc
 
 blueprint = Blueprint("patients", __name__, url_prefix="/staff/patients")
 PAGE_SIZE = 25

@@ -14,9 +14,8 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.review.queue import as_utc
 from assistant.staff import audit
-from assistant.tables import Flag, FlagNote
+from assistant.tables import Flag, FlagNote, as_utc
 
 MAX_NOTE_CHARS = 2000
 

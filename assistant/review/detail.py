@@ -8,7 +8,8 @@ from typing import List, Optional
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.review.queue import as_utc, patient_label
+from assistant.review.queue import patient_label
+from assistant.tables import as_utc
 from assistant.review.targets import load_targets
 from assistant.tables import AlertDelivery, Flag, FlagNote
 

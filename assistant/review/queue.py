@@ -21,17 +21,10 @@ from assistant.review.levels import (
     QUEUE_LEVELS, QUEUE_RANK, STATUS_FILTERS, STATUS_RANK, STATUSES, UNKNOWN_RANK, level_of_rank,
 )
 from assistant.review.targets import Targets, load_targets
-from assistant.tables import Flag, Patient
+from assistant.tables import Flag, Patient, as_utc
 
 SORTS = ("level", "waiting", "change")
 EVIDENCE_SHOWN = 3  # per item; the flag page shows all
-
-
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    """SQLite hands back naive datetimes; every one stored here is UTC."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.tables import STAFF_ROLES, StaffUser, utcnow
+from assistant.tables import STAFF_ROLES, StaffUser, as_utc, utcnow
 
 SLOWDOWN_AFTER = 3
 LOCK_AFTER = 6
@@ -89,11 +89,6 @@ class LoginResult:
         return self.user is not None and self.reason == "ok"
 
 
-def _aware(moment: Optional[datetime]) -> Optional[datetime]:
-    from datetime import timezone
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def pause_after(failures: int) -> timedelta:
     """How long to wait after ``failures`` failed attempts before the next one is considered."""
     if failures < SLOWDOWN_AFTER:
@@ -108,10 +103,10 @@ def authenticate(session: Session, username: str, password: str, now: Optional[d
     if user is None:
         _verify(_DUMMY_HASH, password or "")
         return LoginResult(None, "bad")
-    locked_until = _aware(user.locked_until)
+    locked_until = as_utc(user.locked_until)
     if locked_until and locked_until > now:
         return LoginResult(None, "locked", int((locked_until - now).total_seconds()) + 1)
-    last_failed = _aware(user.last_failed_at)
+    last_failed = as_utc(user.last_failed_at)
     if last_failed and user.failed_logins >= SLOWDOWN_AFTER:
         allowed_at = last_failed + pause_after(user.failed_logins)
         if allowed_at > now:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Optional
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import declarative_base
@@ -20,3 +21,10 @@ Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 def utcnow() -> datetime:
     """Timezone-aware now; stored as UTC on every database."""
     return datetime.now(timezone.utc)
+
+
+def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
+    """A stored time as an aware UTC datetime: SQLite hands back naive ones, and every time we store is UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
