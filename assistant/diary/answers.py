@@ -70,7 +70,7 @@ _NUM = r"(?:\d+(?:\.\d+)?|" + "|".join(_NUMBER_WORDS) + r")"
 _END = r"(?![\w]|\.\d)"  # a whole number: not "7th", not the "6" of "6.5"
 
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
-_SCALE = re.compile(rf"\b(?:on\s+)?(?:a\s+)?scale\s+(?:of\s+)?(?:from\s+)?(?:0|1|zero|one)\s*(?:-|to)\s*(?:10|ten)\b")
+_SCALE = re.compile(r"\b(?:on\s+)?(?:a\s+)?scale\s+(?:of\s+)?(?:from\s+)?(?:0|1|zero|one)\s*(?:-|to)\s*(?:10|ten)\b")
 _OUT_OF = re.compile(r"\s*(?:/|\bout\s+of\b|\bof\b)\s*(?:10|ten)\b")
 _UNITS = re.compile(rf"(?<![\w.]){_NUM}\s*(?:days?|weeks?|months?|years?|hours?|hrs?|mins?|minutes?|nights?|"
                     r"times?|tablets?|pills?|doses?|mg|ml|am|pm|o'clock|miles?|km|steps?)\b")
