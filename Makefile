@@ -65,6 +65,7 @@ shell: setup $(MODEL) ## chat in the terminal (starts the action server too)
 bench: setup $(MODEL) ## run the benchmarks and write docs/benchmarks.md
 	$(BIN)/python bench/nlu_accuracy.py
 	$(BIN)/python bench/safety.py
+	$(BIN)/python bench/portal.py
 
 lock: ## re-resolve requirements.txt into constraints.txt in a scratch venv
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
