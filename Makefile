@@ -14,7 +14,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: help run test setup system install db nlp train validate test-stories shell bench lock clean
+.PHONY: help run test test-postgres setup system install db nlp train validate test-stories shell bench lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -22,12 +22,17 @@ help: ## list the targets
 run: setup $(MODEL) ## set up, train if needed, start every service and print the URLs
 	$(BIN)/assistant serve
 
-test: setup $(MODEL) ## set up, then run the whole test suite
+test: setup $(MODEL) ## set up, then run the whole test suite (SQLite), then the database tests on PostgreSQL
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: system install ## the database-facing tests (marker db) again, on the project's own PostgreSQL
+	scripts/postgres start
+	TEST_POSTGRES_URL="$$(scripts/postgres url | sed 's|/assistant$$|/postgres|')" $(BIN)/python -m pytest -m db
 
 setup: system install db nlp ## system packages, venv + dependencies, database schema and seed content, spaCy pipeline
 
-system: ## Debian packages the tests need (Chromium), installed with apt-get when missing
+system: ## Debian packages the project needs (Chromium, PostgreSQL, Redis), installed with apt-get when missing
 	scripts/system-packages
 
 install: $(STAMP) ## create .venv with Python 3.10 and install the pinned dependencies
