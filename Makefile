@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MODEL := models/assistant.tar.gz
+PROFILE ?= $(or $(ASSISTANT_PROFILE),embedded)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 
 export RASA_TELEMETRY_ENABLED := false
@@ -19,8 +20,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-run: setup $(MODEL) ## set up, train if needed, start every service and print the URLs
-	$(BIN)/assistant serve
+run: setup $(MODEL) ## set up, train if needed, start every service and print the URLs (PROFILE=production: PostgreSQL, Redis, nginx, 2+2 servers)
+	ASSISTANT_PROFILE=$(PROFILE) $(BIN)/assistant serve
 
 test: setup $(MODEL) ## set up, then run the whole test suite (SQLite), then the database tests on PostgreSQL
 	$(BIN)/python -m pytest
@@ -28,7 +29,7 @@ test: setup $(MODEL) ## set up, then run the whole test suite (SQLite), then the
 
 test-postgres: system install ## the database-facing tests (marker db) again, on the project's own PostgreSQL
 	scripts/postgres start
-	TEST_POSTGRES_URL="$$(scripts/postgres url | sed 's|/assistant$$|/postgres|')" $(BIN)/python -m pytest -m db
+	TEST_POSTGRES_URL="$$(scripts/postgres url postgres)" $(BIN)/python -m pytest -m db
 
 setup: system install db nlp ## system packages, venv + dependencies, database schema and seed content, spaCy pipeline
 

@@ -109,6 +109,19 @@ def tracker_engine(url: str) -> sa.engine.Engine:
     return sa.create_engine(url, future=True, pool_pre_ping=True, **kwargs)
 
 
+def create_tracker_tables(url: str) -> None:
+    """Create Rasa's ``events`` table with Rasa's own definition (a no-op when it exists), so that
+    several Rasa servers starting at once on PostgreSQL do not race to create it."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Rasa's model class uses SQLAlchemy 1.x declarative_base
+        from rasa.core.tracker_store import SQLTrackerStore
+
+    engine = tracker_engine(url)
+    SQLTrackerStore.Base.metadata.create_all(engine)
+
+
 def fallback_message_key(sender_id: str, text: str) -> str:
     """The key actions/safety.py uses for a message that came without a Rasa message id."""
     return hashlib.sha256(f"{sender_id}|{text}".encode()).hexdigest()[:24]

@@ -49,6 +49,9 @@ def service_environment(overrides: Optional[Dict[str, str]] = None) -> Dict[str,
     env.setdefault("ASSISTANT_DATABASE_URL", settings.database_url)
     env.setdefault("ASSISTANT_ACTION_URL", f"http://{settings.host}:{settings.action_port}/webhook")
     env.setdefault("RASA_TRACKER_STORE_URL", _default_tracker_url())
+    env.setdefault("RASA_LOCK_STORE_TYPE", "in_memory")  # one Rasa server; "redis" when there are several
+    env.setdefault("RASA_LOCK_STORE_HOST", "127.0.0.1")
+    env.setdefault("RASA_LOCK_STORE_PORT", env.get("ASSISTANT_REDIS_PORT", "56379"))
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["SANIC_HOST"] = settings.host  # `rasa run actions` has no --interface option
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -69,8 +72,8 @@ def _start(args: List[str], env: Dict[str, str], log: Optional[Path]) -> subproc
                             start_new_session=True)
 
 
-def start_action_server(env: Dict[str, str], log: Optional[Path] = None) -> Service:
-    port = load_settings(env).action_port
+def start_action_server(env: Dict[str, str], log: Optional[Path] = None, port: Optional[int] = None) -> Service:
+    port = port or load_settings(env).action_port
     process = _start([str(BIN_DIR / "rasa"), "run", "actions", "--actions", "actions", "-p", str(port)],
                      env, log)
     return Service("actions", process, f"http://{env['SANIC_HOST']}:{port}/health")
