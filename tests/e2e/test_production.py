@@ -219,8 +219,11 @@ def _postgres(command: str) -> None:
 
 
 def test_postgresql_restarted_requests_fail_cleanly_then_recover_without_restarting_ours(production):
-    sender = new_sender()
+    sender, diarist = new_sender(), new_sender()
     assert post(production.rest_url, sender, "what is spinal cord stimulation?")[0] == 200
+    post(production.rest_url, diarist, "I want to log my symptoms")
+    for answer in DIARY_ANSWERS[:5]:
+        assert post(production.rest_url, diarist, answer)[0] == 200
     _postgres("stop")
     try:
         status, reply = post(production.rest_url, sender, "what are the risks?", timeout=90)
@@ -240,6 +243,12 @@ def test_postgresql_restarted_requests_fail_cleanly_then_recover_without_restart
     assert production.stopped_unexpectedly() is None
     status, reply = post(production.rest_url, sender, "what are the risks?")
     assert status == 200 and joined(reply) == published(production.database_url, "spinal-cord-stimulation", "risks")
+    for answer in DIARY_ANSWERS[5:]:  # the diary goes on where it was before the restart
+        assert post(production.rest_url, diarist, answer)[0] == 200
+    assert "Saved" in joined(post(production.rest_url, diarist, "save")[1])
+    with session_scope(production.database_url) as session:
+        (entry,) = entries_for(session, diarist)
+        assert entry.leg_pain == 6 and entry.back_pain == 3
 
 
 def test_a_rasa_server_killed_mid_load_the_other_carries_on(production):
@@ -248,6 +257,11 @@ def test_a_rasa_server_killed_mid_load_the_other_carries_on(production):
     senders = [new_sender() for _ in range(6)]
     for sender in senders:
         assert post(production.rest_url, sender, "what is radiofrequency ablation?")[0] == 200
+    diarists = [new_sender() for _ in range(4)]  # each half-way through a diary entry when the server dies
+    for diarist in diarists:
+        post(production.rest_url, diarist, "I want to log my symptoms")
+        for answer in DIARY_ANSWERS[:6]:
+            assert post(production.rest_url, diarist, answer)[0] == 200
     outcomes = {sender: [] for sender in senders}
     killed_at = []
     stop_at = time.monotonic() + 25
@@ -277,3 +291,11 @@ def test_a_rasa_server_killed_mid_load_the_other_carries_on(production):
     assert max(end - start for start, end, _, _ in after) < lock_lifetime + 10
     assert len([o for o in in_flight if o[2] != 200]) <= len(senders)  # at most the requests it was handling
     assert production.stopped_unexpectedly() is None
+    for diarist in diarists:  # their entries go on from the tracker store, and are saved once
+        for answer in DIARY_ANSWERS[6:]:
+            assert post(production.rest_url, diarist, answer)[0] == 200
+        assert "Saved" in joined(post(production.rest_url, diarist, "save")[1])
+    with session_scope(production.database_url) as session:
+        for diarist in diarists:
+            (entry,) = entries_for(session, diarist)
+            assert (entry.leg_pain, entry.back_pain) == (6, 3)
