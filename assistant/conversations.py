@@ -112,11 +112,10 @@ def tracker_engine(url: str) -> sa.engine.Engine:
 def create_tracker_tables(url: str) -> None:
     """Create Rasa's ``events`` table with Rasa's own definition (a no-op when it exists), so that
     several Rasa servers starting at once on PostgreSQL do not race to create it."""
-    import warnings
+    from sqlalchemy.util import deprecations
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Rasa's model class uses SQLAlchemy 1.x declarative_base
-        from rasa.core.tracker_store import SQLTrackerStore
+    deprecations.SILENCE_UBER_WARNING = True  # Rasa's model class is SQLAlchemy 1.x style; our code is 2.0 style
+    from rasa.core.tracker_store import SQLTrackerStore
 
     engine = tracker_engine(url)
     SQLTrackerStore.Base.metadata.create_all(engine)

@@ -53,7 +53,9 @@ def _banner(stack: Stack) -> str:
     settings = load_settings(stack.env)
     base = stack.rest_url.rsplit("/webhooks/", 1)[0]
     logs = ", ".join(f"var/log/{s.name}.log" for s in stack.services if s.name != "nginx")
+    accounts = "assistant users create NAME --role nurse"
     if stack.profile == "production":
+        accounts = f"ASSISTANT_DATABASE_URL='{stack.database_url}' .venv/bin/{accounts}"
         backing = (f"\n  Databases:  knowledge store and tracker store on PostgreSQL, locks on Redis"
                    f"\n  Proxy:      nginx, logs in var/nginx/ (no client addresses, no query strings)")
     else:
@@ -62,7 +64,8 @@ def _banner(stack: Stack) -> str:
     return f"""
 The assistant is running. Profile: {stack.profile}.
   Patients:   {stack.public_url}/
-  Staff:      {stack.public_url}/staff/login  (accounts: assistant users create NAME --role nurse)
+  Staff:      {stack.public_url}/staff/login
+              accounts: {accounts}
   REST:       {stack.rest_url}
   socket.io:  {base}/socket.io{backing}
   Logs:       {logs}
