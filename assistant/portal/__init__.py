@@ -11,6 +11,7 @@ import secrets
 from typing import Any, Mapping, Optional
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from assistant.config import PROJECT_ROOT, load_settings
 
@@ -28,9 +29,19 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in our URLs is a database id: one beyond a 64-bit integer names no record (404),
+    instead of overflowing the database driver (500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
     settings = load_settings()
     app = Flask(__name__)
+    app.url_map.converters["int"] = RecordIdConverter
     app.config.update(
         DATABASE_URL=settings.database_url,
         TRACKER_STORE_URL=os.environ.get("RASA_TRACKER_STORE_URL") or f"sqlite:///{PROJECT_ROOT / 'var' / 'rasa_tracker.db'}",
