@@ -15,7 +15,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 
-.PHONY: help run test test-postgres setup system install db nlp train validate test-stories shell bench lock clean
+.PHONY: help run test test-postgres setup system install db nlp train validate test-stories shell bench bench-load lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ bench: setup $(MODEL) ## run the benchmarks and write docs/benchmarks.md
 	$(BIN)/python bench/nlu_accuracy.py
 	$(BIN)/python bench/safety.py
 	$(BIN)/python bench/portal.py
+
+bench-load: setup $(MODEL) ## load benchmark (~40 min): simulated patients on both profiles and Rasa's starter bot, with a profile
+	$(BIN)/python bench/load.py --profile
 
 lock: ## re-resolve requirements.txt into constraints.txt in a scratch venv
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv

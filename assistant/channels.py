@@ -39,6 +39,7 @@ from sanic import Blueprint, response
 
 from assistant.config import PROJECT_ROOT
 from assistant.db import session_scope
+from assistant.rasa_components import action_validation
 from assistant.rasa_components.red_flags import ORIGINAL_INTENT_KEY, RED_FLAGS_KEY
 from assistant.safety.context import AFFIRMED, POSSIBLE
 from assistant.safety.flags import record_flags
@@ -46,6 +47,7 @@ from assistant.safety.routing import route
 from assistant.safety.scanner import Finding, ScanResult, scanner_for
 
 logger = logging.getLogger(__name__)
+action_validation.install()  # Rasa loads this module when it starts its server: the checks of action replies get cheap
 
 MAX_SENDER_CHARS = 128           # Rasa's tracker store holds 255; the chat page's ids have 32
 MAX_MESSAGE_CHARS = 128 * 1024   # a long letter (100 KB fits); beyond, refused (413) or answered "too long"

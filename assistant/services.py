@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -22,6 +23,31 @@ from assistant.config import PROJECT_ROOT, load_settings
 MODEL_PATH = PROJECT_ROOT / "models" / "assistant.tar.gz"
 VAR_DIR = PROJECT_ROOT / "var"
 BIN_DIR = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A port nothing listens on now (tests and benchmarks run their servers on such ports)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def free_port_block(count: int) -> int:
+    """A base port with ``count`` free ports from it (a stack's replicas listen on base, base+1, ...)."""
+    for _ in range(200):
+        base = free_port()
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sockets.append(socket.socket())
+                sockets[-1].bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no block of free ports")
 
 
 def _default_tracker_url() -> str:
@@ -54,6 +80,9 @@ def service_environment(overrides: Optional[Dict[str, str]] = None) -> Dict[str,
     env.setdefault("RASA_LOCK_STORE_PORT", env.get("ASSISTANT_REDIS_PORT", "56379"))
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["SANIC_HOST"] = settings.host  # `rasa run actions` has no --interface option
+    # The action server must keep idle connections longer than Rasa's client reuses them (aiohttp: 15 s);
+    # Sanic's 5 s default made a busy Rasa write to closing connections ("try again" under load).
+    env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "75")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env

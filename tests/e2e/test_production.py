@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -23,34 +22,12 @@ from assistant.db import session_scope
 from assistant.diary.service import entries_for
 from assistant.knowledge.store import KnowledgeStore
 from assistant.scratch_databases import scratch_postgres
+from assistant.services import free_port_block
 from assistant.stack import running_stack
 
 pytestmark = pytest.mark.e2e
 
 DIARY_ANSWERS = ["6", "3", "as usual", "none", "no", "no", "no", "gabapentin", "none", "slept well", "nothing"]
-
-
-def free_port_block(count: int) -> int:
-    """A base port with ``count`` free ports after it (replicas listen on base, base+1, ...)."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65535:
-            continue
-        try:
-            sockets = []
-            for port in range(base, base + count):
-                sock = socket.socket()
-                sockets.append(sock)
-                sock.bind(("127.0.0.1", port))
-            return base
-        except OSError:
-            continue
-        finally:
-            for sock in sockets:
-                sock.close()
-    raise RuntimeError("no block of free ports")
 
 
 def post(url: str, sender: str, message: str, timeout: float = 60):
