@@ -7,7 +7,7 @@ import sys
 import time
 
 from assistant.config import load_settings
-from assistant.services import MODEL_PATH, VAR_DIR
+from assistant.services import MODEL_PATH
 from assistant.stack import Stack, profile_name, start_stack
 
 

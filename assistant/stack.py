@@ -58,9 +58,6 @@ class Stack:
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)
 
-    def names(self, prefix: str) -> List[str]:
-        return [s.name for s in self.services if s.name == prefix or s.name.startswith(prefix + "-")]
-
     def kill(self, name: str) -> None:
         """Stop one process at once (SIGKILL, as a crash would), leaving the rest running."""
         service = self.service(name)

@@ -46,15 +46,18 @@ class Servers:
         self.services = [s for s in self.services if s.name != "rasa"]
 
     def send(self, sender: str, message, raw: bytes = None, content_type="application/json"):
-        """POST to the REST channel; returns (status, parsed JSON or text)."""
-        data = raw if raw is not None else json.dumps({"sender": sender, "message": message}).encode("utf-8")
-        request = urllib.request.Request(self.rest_url, data=data, headers={"Content-Type": content_type})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                body = response.read().decode("utf-8")
-                return response.status, json.loads(body)
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode("utf-8", "replace")
+        return post(self.rest_url, sender, message, raw=raw, content_type=content_type)
+
+
+def post(url: str, sender: str, message, raw: bytes = None, content_type="application/json", timeout: float = 60):
+    """POST one message to a REST channel; returns (status, parsed JSON or text)."""
+    data = raw if raw is not None else json.dumps({"sender": sender, "message": message}).encode("utf-8")
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,9 @@ Runs its own action and Rasa servers (module scope), so that killing the action 
 the servers the other end-to-end tests share."""
 from __future__ import annotations
 
-import os
-import signal
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -22,28 +21,37 @@ from assistant.db import session_scope
 from assistant.diary.service import entries_for
 from assistant.safety.flags import list_flags
 from assistant.safety.scanner import scanner_for
-from assistant.services import service_environment, start_action_server, stop, wait_until_ready
+from assistant.services import free_port
+from assistant.stack import Stack, running_stack
 from assistant.tables import DiaryEntry, Flag, PatientSender
-from tests.e2e.conftest import Servers, free_port
+from tests.e2e.conftest import post
 from tests.e2e.test_rest_diary import ANSWERS
 
 pytestmark = pytest.mark.e2e
 
 
-class OwnServers(Servers):
-    """A Rasa server and an action server that only this module uses, so it may kill them."""
+@dataclass
+class OwnStack:
+    """The embedded profile (action server, Rasa server, portal) that only this module uses, so it may kill
+    the action server."""
+    stack: Stack
 
-    def start_actions(self) -> None:
-        service = start_action_server(self.env, self.log_dir / "actions.log")
-        self.services.append(service)
-        wait_until_ready(service)
+    @property
+    def db_url(self) -> str:
+        return self.stack.database_url
+
+    @property
+    def env(self):
+        return self.stack.env
+
+    def send(self, sender: str, message):
+        return post(self.stack.rest_url, sender, message)
 
     def kill_actions(self) -> None:
-        """SIGKILL the action server's whole process group: no shutdown, no goodbye."""
-        for service in [s for s in self.services if s.name == "actions"]:
-            os.killpg(service.process.pid, signal.SIGKILL)
-            service.process.wait(10)
-        self.services = [s for s in self.services if s.name != "actions"]
+        self.stack.kill("actions")  # SIGKILL: no shutdown, no goodbye
+
+    def start_actions(self) -> None:
+        self.stack.restart("actions")
 
 
 @pytest.fixture(scope="module")
@@ -51,22 +59,16 @@ def own(_seeded_template, tmp_path_factory):
     work = tmp_path_factory.mktemp("fault")
     db = work / "assistant.db"
     db.write_bytes(_seeded_template.read_bytes())
-    db_url = f"sqlite:///{db}"
-    action_port = free_port()
-    env = service_environment({"ASSISTANT_DATABASE_URL": db_url, "ASSISTANT_ACTION_PORT": str(action_port),
-                               "RASA_TRACKER_STORE_URL": f"sqlite:///{work / 'tracker.db'}"})
-    env["ASSISTANT_ACTION_URL"] = f"http://127.0.0.1:{action_port}/webhook"
-    running = OwnServers(env=env, rasa_port=free_port(), log_dir=work, db_url=db_url)
-    try:
-        running.start_actions()
-        running.start_rasa()
-        yield running
-    finally:
-        stop(running.services)
+    overrides = {"ASSISTANT_DATABASE_URL": f"sqlite:///{db}", "RASA_TRACKER_STORE_URL": f"sqlite:///{work / 'tracker.db'}",
+                 "ASSISTANT_ACTION_PORT": str(free_port()), "ASSISTANT_RASA_PORT": str(free_port()),
+                 "ASSISTANT_PORTAL_PORT": str(free_port()), "ASSISTANT_SECRET_KEY": "e2e-fault",
+                 "ASSISTANT_ALERT_WEBHOOK_URL": ""}
+    with running_stack("embedded", overrides, log_dir=work) as stack:
+        yield OwnStack(stack)
 
 
 @contextmanager
-def actions_down(own: OwnServers):
+def actions_down(own: OwnStack):
     own.kill_actions()
     try:
         yield

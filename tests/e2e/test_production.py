@@ -4,7 +4,6 @@ databases; then faults: an action server killed, PostgreSQL restarted, a Rasa se
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import subprocess
 import threading
@@ -24,6 +23,7 @@ from assistant.knowledge.store import KnowledgeStore
 from assistant.scratch_databases import scratch_postgres
 from assistant.services import free_port_block
 from assistant.stack import running_stack
+from tests.e2e.conftest import post as post_message
 
 pytestmark = pytest.mark.e2e
 
@@ -31,13 +31,9 @@ DIARY_ANSWERS = ["6", "3", "as usual", "none", "no", "no", "no", "gabapentin", "
 
 
 def post(url: str, sender: str, message: str, timeout: float = 60):
-    data = json.dumps({"sender": sender, "message": message}).encode("utf-8")
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    """The shared POST, with a refused or timed-out connection as status None (servers are killed here)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
+        return post_message(url, sender, message, timeout=timeout)
     except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
         return None, str(error)
 
