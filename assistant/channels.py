@@ -37,9 +37,10 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 
+from assistant.admission import InOrderLimiter, configured_limit
 from assistant.config import PROJECT_ROOT
 from assistant.db import session_scope
-from assistant.rasa_components import action_validation
+from assistant.rasa_components import action_validation, event_types
 from assistant.rasa_components.red_flags import ORIGINAL_INTENT_KEY, RED_FLAGS_KEY
 from assistant.safety.context import AFFIRMED, POSSIBLE
 from assistant.safety.flags import record_flags
@@ -48,6 +49,8 @@ from assistant.safety.scanner import Finding, ScanResult, scanner_for
 
 logger = logging.getLogger(__name__)
 action_validation.install()  # Rasa loads this module when it starts its server: the checks of action replies get cheap
+event_types.install()  # and so does reading events back (action replies, the tracker store)
+ADMISSION = InOrderLimiter(configured_limit())  # both channels: a few messages at a time, in arrival order
 
 MAX_SENDER_CHARS = 128           # Rasa's tracker store holds 255; the chat page's ids have 32
 MAX_MESSAGE_CHARS = 128 * 1024   # a long letter (100 KB fits); beyond, refused (413) or answered "too long"
@@ -281,10 +284,11 @@ class Guard:
         failed: List[str] = []
         token = _FAILED.set(failed)
         try:
-            if len(text) > NLU_CHARACTERS:
-                whole = await scan_whole(text)
-                message.parse_data = await self._parse_long(agent, message, whole)
-            await self.on_new_message(message)
+            async with ADMISSION:
+                if len(text) > NLU_CHARACTERS:
+                    whole = await scan_whole(text)
+                    message.parse_data = await self._parse_long(agent, message, whole)
+                await self.on_new_message(message)
         except Exception as error:  # noqa: BLE001 - the patient must hear back whatever broke
             failed.append(type(error).__name__)
             logger.error("a chat message could not be handled (%s)", type(error).__name__)

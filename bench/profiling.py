@@ -40,6 +40,8 @@ RASA_STAGES: Sequence[Stage] = (
     ("checking each action server reply against Rasa's JSON schema (jsonschema `validate`, which "
      "re-checks the schema itself every call)", any_of("_validate_action_result", "(jsonschema/")),
     ("call to the action server (HTTP client, JSON)", any_of("rasa/utils/endpoints.py", "(aiohttp/")),
+    # before our NLU components: assistant/rasa_components/tracker_store.py is a tracker store
+    ("tracker store (load, replay and save the conversation)", any_of("tracker_store.py")),
     ("our NLU components (assistant/rasa_components: red flags, topics, guards)",
      any_of("(assistant/rasa_components/", "(assistant/nlp/")),
     ("spaCy pipeline (SpacyNLP, SpacyTokenizer)",
@@ -48,7 +50,6 @@ RASA_STAGES: Sequence[Stage] = (
     ("DIETClassifier (TensorFlow)", any_of("diet_classifier.py", "(tensorflow/", "(keras/")),
     ("other NLU (FallbackClassifier, graph of the NLU pipeline)", any_of("rasa/nlu/", "_parse_message_with_graph")),
     ("policies (RulePolicy, MemoizationPolicy, ensemble)", any_of("rasa/core/policies/", "predict_next_with_tracker")),
-    ("tracker store (load, replay and save the conversation)", any_of("tracker_store.py")),
     ("forms and loops (besides the action calls)", any_of("rasa/core/actions/forms.py", "rasa/core/actions/loops.py")),
     ("lock store", any_of("lock_store.py")),
     ("bot responses (NLG templates)", any_of("rasa/core/nlg/")),
