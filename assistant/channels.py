@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from assistant.admission import InOrderLimiter, configured_limit
 from assistant.config import PROJECT_ROOT
 from assistant.db import session_scope
-from assistant.rasa_components import action_validation, event_types
+from assistant.rasa_components import action_validation, applied_events, event_types
 from assistant.rasa_components.red_flags import ORIGINAL_INTENT_KEY, RED_FLAGS_KEY
 from assistant.safety.context import AFFIRMED, POSSIBLE
 from assistant.safety.flags import record_flags
@@ -50,6 +50,7 @@ from assistant.safety.scanner import Finding, ScanResult, scanner_for
 logger = logging.getLogger(__name__)
 action_validation.install()  # Rasa loads this module when it starts its server: the checks of action replies get cheap
 event_types.install()  # and so does reading events back (action replies, the tracker store)
+applied_events.install()  # and working out a conversation's applied events, once per new event
 ADMISSION = InOrderLimiter(configured_limit())  # both channels: a few messages at a time, in arrival order
 
 MAX_SENDER_CHARS = 128           # Rasa's tracker store holds 255; the chat page's ids have 32

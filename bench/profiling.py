@@ -37,13 +37,14 @@ def channel_only(frames: Frames) -> bool:
 # call them. jsonschema's deep recursion makes py-spy cut some stacks short of their callers: at run
 # time only RemoteAction's check uses it, so any jsonschema frame counts there. py-spy names files relative to sys.path: "(rasa/core/processor.py:12)", "(assistant/db.py:30)".
 RASA_STAGES: Sequence[Stage] = (
-    ("checking each action server reply against Rasa's JSON schema (jsonschema `validate`, which "
-     "re-checks the schema itself every call)", any_of("_validate_action_result", "(jsonschema/")),
+    ("checking each action server reply against Rasa's JSON schema (jsonschema, validator built once)",
+     any_of("validate_action_result", "(jsonschema/")),
     ("call to the action server (HTTP client, JSON)", any_of("rasa/utils/endpoints.py", "(aiohttp/")),
     # before our NLU components: assistant/rasa_components/tracker_store.py is a tracker store
     ("tracker store (load, replay and save the conversation)", any_of("tracker_store.py")),
     ("our NLU components (assistant/rasa_components: red flags, topics, guards)",
-     any_of("(assistant/rasa_components/", "(assistant/nlp/")),
+     any_of(*(f"(assistant/rasa_components/{name}.py" for name in
+              ("red_flags", "topic_extractor", "input_guard", "enrolment_code", "base")), "(assistant/nlp/")),
     ("spaCy pipeline (SpacyNLP, SpacyTokenizer)",
      any_of("spacy_utils.py", "spacy_tokenizer.py", "(spacy/", "(en_radiculopathy_kb")),
     ("CountVectorsFeaturizer (words, char n-grams)", any_of("count_vectors_featurizer.py")),
