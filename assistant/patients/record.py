@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.conversations import ConversationStore, Excerpt, Message, excerpt_from
 from assistant.diary.trends import Point, before_after
+from assistant.numbers import whole_number
 from assistant.patients.identity import senders_of
 from assistant.tables import DiaryEntry, EnrolmentCode, Flag, Patient, Topic, TreatmentEvent, as_utc
 
@@ -46,7 +47,7 @@ class FlagView:
     @property
     def diary_entry_id(self) -> Optional[int]:
         key = self.flag.source_key or ""
-        return int(key[6:]) if key.startswith("diary:") and key[6:].isdigit() else None
+        return whole_number(key[6:]) if key.startswith("diary:") else None
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assistant.numbers import whole_number
 from assistant.patients.identity import find_patient
 from assistant.staff import audit
 from assistant.tables import DiaryEntry, Flag, Patient, utcnow
@@ -67,7 +68,7 @@ def kind_of(flag: Flag) -> str:
 
 def _entry_id(flag: Flag) -> Optional[int]:
     tail = flag.source_key.split(":", 1)[1]
-    return int(tail) if tail.isdigit() else None
+    return whole_number(tail)
 
 
 def _entry_days(session: Session, flags: List[Flag]) -> Dict[int, date]:

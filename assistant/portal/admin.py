@@ -6,6 +6,7 @@ import json
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from assistant.numbers import whole_number
 from assistant.patients.privacy import delete_patient, export_patient
 from assistant.portal.auth import role_required
 from assistant.portal.database import db
@@ -62,8 +63,8 @@ def audit_log():
     args = request.args
     patient = args.get("patient", "").strip()
     page = audit.search(db(), actor=args.get("actor", "").strip() or None, action=args.get("action", "").strip() or None,
-                        patient_id=int(patient) if patient.isdigit() else None,
-                        page=args.get("page", 1, type=int) or 1)
+                        patient_id=whole_number(patient),
+                        page=whole_number(args.get("page"), max_digits=6) or 1)
     return render_template("admin/audit.html", page=page, detail_of=audit.detail_of, filters=args)
 
 

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from assistant.numbers import whole_number
 from assistant.portal.database import db
 from assistant.staff import audit
 from assistant.staff.accounts import authenticate
@@ -44,7 +45,8 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def _load(user_id: str):
-    user = db().get(StaffUser, int(user_id)) if user_id.isdigit() else None
+    number = whole_number(user_id)
+    user = db().get(StaffUser, number) if number is not None else None
     return StaffLogin(user) if user is not None and user.active else None
 
 

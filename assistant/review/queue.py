@@ -15,6 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from assistant.numbers import whole_number
 from assistant.paging import page_count
 from assistant.review.baseline import leg_pain_changes
 from assistant.review.levels import (
@@ -54,10 +55,10 @@ class QueueQuery:
             problems.append("Unknown sort order ignored; sorting by level.")
             sort = "level"
         raw_page = (args.get("page") or "1").strip()
-        page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 else 1
-        if raw_page and not (raw_page.isdigit() and len(raw_page) < 7):
+        page = whole_number(raw_page, max_digits=6)
+        if raw_page and page is None:
             problems.append("Page number not understood; showing the first page.")
-        return cls(level, status, sort, max(1, page), tuple(problems))
+        return cls(level, status, sort, max(1, page or 1), tuple(problems))
 
     def args(self, **changes) -> Dict[str, str]:
         """URL arguments for this query (defaults left out), with ``changes`` applied."""

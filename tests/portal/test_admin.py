@@ -73,6 +73,12 @@ def test_audit_log_filters_and_escapes(login, seeded_db_url):
     page = login("admin").get("/staff/admin/audit?patient=42").get_data(as_text=True)
     assert "flag.acknowledge" in page and "patient.view" not in page
     assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+    admin = login("admin")
+    for odd in ("\u00b2", "9" * 30, "42abc"):  # not a patient number: the filter is left out, never a server error
+        for query in ({"patient": odd}, {"page": odd}):
+            response = admin.get("/staff/admin/audit", query_string=query)
+            assert response.status_code == 200, query
+            assert "patient.view" in response.get_data(as_text=True)
 
 
 def test_audit_log_is_append_only_in_the_database(seeded_db_url):

@@ -99,6 +99,11 @@ def test_filters_and_pages(app, login, flags):
     assert "Page 2 of 2" in second and 'href="/staff/queue?page=2"' in first
     by_wait = browser.get("/staff/queue?sort=waiting").get_data(as_text=True)
     assert row_order(by_wait)[0] == flags["review"][0]
+    for odd_page in ("\u00b2", "\u0663", "9" * 30, "-1", "2.0"):  # "²".isdigit() is True; int("²") fails
+        response = browser.get("/staff/queue", query_string={"page": odd_page})
+        assert response.status_code == 200, odd_page
+        assert "Page number not understood" in response.get_data(as_text=True)
+        assert row_order(response.get_data(as_text=True)) == row_order(first)
 
 
 def test_the_refresh_endpoint_returns_the_table_and_audits_only_changes(login, flags, seeded_db_url):
