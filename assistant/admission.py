@@ -10,16 +10,8 @@ handled at full speed. ``ASSISTANT_RASA_CONCURRENCY`` sets the limit; 0 means no
 from __future__ import annotations
 
 import asyncio
-import os
 from collections import deque
 from typing import Deque, Optional
-
-DEFAULT_LIMIT = 4
-
-
-def configured_limit() -> int:
-    value = os.environ.get("ASSISTANT_RASA_CONCURRENCY", "").strip()
-    return int(value) if value else DEFAULT_LIMIT
 
 
 class InOrderLimiter:

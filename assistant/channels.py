@@ -37,8 +37,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.utils.endpoints import bool_arg
 from sanic import Blueprint, response
 
-from assistant.admission import InOrderLimiter, configured_limit
-from assistant.config import PROJECT_ROOT
+from assistant.admission import InOrderLimiter
+from assistant.config import PROJECT_ROOT, load_settings
 from assistant.db import session_scope
 from assistant.rasa_components import action_validation, applied_events, event_types
 from assistant.rasa_components.red_flags import ORIGINAL_INTENT_KEY, RED_FLAGS_KEY
@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 action_validation.install()  # Rasa loads this module when it starts its server: the checks of action replies get cheap
 event_types.install()  # and so does reading events back (action replies, the tracker store)
 applied_events.install()  # and working out a conversation's applied events, once per new event
-ADMISSION = InOrderLimiter(configured_limit())  # both channels: a few messages at a time, in arrival order
+ADMISSION = InOrderLimiter(load_settings().rasa_concurrency)  # both channels: a few messages at a time, in arrival order
 
 MAX_SENDER_CHARS = 128           # Rasa's tracker store holds 255; the chat page's ids have 32
 MAX_MESSAGE_CHARS = 128 * 1024   # a long letter (100 KB fits); beyond, refused (413) or answered "too long"

@@ -24,6 +24,8 @@ class Settings:
     rasa_port: int
     action_port: int
     portal_port: int
+    tracker_cache_conversations: int  # per Rasa server; 0 keeps none
+    rasa_concurrency: int  # messages a Rasa server handles at once; 0 means no limit
 
     @property
     def is_sqlite(self) -> bool:
@@ -40,4 +42,6 @@ def load_settings(environ: Optional[Mapping[str, str]] = None) -> Settings:
         rasa_port=int(env.get("ASSISTANT_RASA_PORT", "5005")),
         action_port=int(env.get("ASSISTANT_ACTION_PORT", "5055")),
         portal_port=int(env.get("ASSISTANT_PORTAL_PORT", "8000")),
+        tracker_cache_conversations=int(env.get("ASSISTANT_TRACKER_CACHE_CONVERSATIONS") or "500"),
+        rasa_concurrency=int(env.get("ASSISTANT_RASA_CONCURRENCY") or "4"),
     )

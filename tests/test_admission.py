@@ -5,7 +5,8 @@ import asyncio
 
 import pytest
 
-from assistant.admission import DEFAULT_LIMIT, InOrderLimiter, configured_limit
+from assistant.admission import InOrderLimiter
+from assistant.config import load_settings
 
 
 async def _visit(limiter, name, log, hold):
@@ -86,9 +87,9 @@ def test_an_error_inside_still_frees_the_place():
 
 def test_limit_from_the_environment(monkeypatch):
     monkeypatch.delenv("ASSISTANT_RASA_CONCURRENCY", raising=False)
-    assert configured_limit() == DEFAULT_LIMIT
+    assert load_settings().rasa_concurrency == 4
     monkeypatch.setenv("ASSISTANT_RASA_CONCURRENCY", "0")
-    assert configured_limit() == 0
+    assert load_settings().rasa_concurrency == 0
 
     async def unlimited():
         limiter, inside = InOrderLimiter(0), []

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence, Text, Tuple
@@ -31,11 +30,10 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from assistant.config import load_settings
 from assistant.rasa_components import event_types
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_CACHED_CONVERSATIONS = 500  # about 1.7 KB per event: 0.3-0.8 MB per conversation of 150-450 events
 
 event_types.install()  # decoding the rows that still have to be read is cheap too
 
@@ -59,18 +57,14 @@ def _decode(rows: Sequence[Tuple[Any, ...]]) -> List[Event]:
     return [event for event in decoded if event is not None]
 
 
-def _cache_size() -> int:
-    value = os.environ.get("ASSISTANT_TRACKER_CACHE_CONVERSATIONS", "").strip()
-    return int(value) if value else DEFAULT_CACHED_CONVERSATIONS
-
-
 class CachingSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` with decoded events kept per conversation; configured in endpoints.yml."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sessions: "OrderedDict[Text, _CachedSession]" = OrderedDict()
-        self._capacity = _cache_size()
+        # about 1.7 KB per event: 0.3-0.8 MB per conversation of 150-450 events
+        self._capacity = load_settings().tracker_cache_conversations
         self.hits = 0  # answered from the kept events (with or without newer rows)
         self.misses = 0  # read whole from the database
 
@@ -90,10 +84,6 @@ class CachingSQLTrackerStore(SQLTrackerStore):
         self._sessions.move_to_end(sender_id)
         while len(self._sessions) > self._capacity:
             self._sessions.popitem(last=False)
-
-    def forget(self, sender_id: Text) -> None:
-        """Drop what is kept for one conversation (the next message reads it whole)."""
-        self._keep(sender_id, None)
 
     # -- queries (SQLAlchemy 2.0 style) --------------------------------------------------------------
 
@@ -231,4 +221,4 @@ def cached_conversations(store: CachingSQLTrackerStore) -> List[Text]:
     return list(store._sessions)
 
 
-__all__ = ["CachingSQLTrackerStore", "cached_conversations", "DEFAULT_CACHED_CONVERSATIONS"]
+__all__ = ["CachingSQLTrackerStore", "cached_conversations"]
