@@ -40,7 +40,8 @@ from sanic import Blueprint, response
 from assistant.admission import InOrderLimiter
 from assistant.config import PROJECT_ROOT, load_settings
 from assistant.db import session_scope
-from assistant.rasa_components import action_validation, applied_events, event_types
+from assistant.heap import freeze_loaded_objects
+from assistant.rasa_components import action_call, action_validation, applied_events, event_types
 from assistant.rasa_components.red_flags import ORIGINAL_INTENT_KEY, RED_FLAGS_KEY
 from assistant.safety.context import AFFIRMED, POSSIBLE
 from assistant.safety.flags import record_flags
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 action_validation.install()  # Rasa loads this module when it starts its server: the checks of action replies get cheap
 event_types.install()  # and so does reading events back (action replies, the tracker store)
 applied_events.install()  # and working out a conversation's applied events, once per new event
+action_call.install()  # and each call of the action server carries the current turn's events, not the session's
 ADMISSION = InOrderLimiter(load_settings().rasa_concurrency)  # both channels: a few messages at a time, in arrival order
 
 MAX_SENDER_CHARS = 128           # Rasa's tracker store holds 255; the chat page's ids have 32
@@ -357,6 +359,10 @@ def _keep_app(blueprint, guard: Guard) -> None:
     @blueprint.listener("before_server_start")
     async def keep(app, _loop) -> None:
         guard.app = app
+
+    @blueprint.listener("after_server_start")
+    async def freeze(_app, _loop) -> None:
+        logger.info("%d objects of the loaded model left out of garbage collections", freeze_loaded_objects())
 
 
 # --- the channels ----------------------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ class Level:
     patients: int
     elapsed: float = 0.0
     latencies: List[float] = field(default_factory=list)   # ms, answered messages only
+    by_turn: Dict[str, List[float]] = field(default_factory=dict)  # turn label (bench/patients.py) -> ms
     errors: Counter = field(default_factory=Counter)       # kind -> count
     conversations: int = 0
     entries_submitted: int = 0
@@ -65,9 +66,15 @@ class Level:
     flags_stored: Optional[int] = None
     cpu_ms: Dict[str, float] = field(default_factory=dict)  # process kind -> CPU ms per answered message
 
-    def percentile(self, p: float) -> float:
-        ordered = sorted(self.latencies)
+    def percentile(self, p: float, turn: Optional[str] = None) -> float:
+        ordered = sorted(self.latencies if turn is None else self.by_turn.get(turn, []))
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else float("nan")
+
+    def share_of_tail(self, turn: str, p: float = 95) -> float:
+        """The share of the messages slower than the level's ``p``-th percentile that were ``turn``."""
+        cut = self.percentile(p)
+        tail = sum(1 for ms in self.latencies if ms > cut)
+        return sum(1 for ms in self.by_turn.get(turn, []) if ms > cut) / tail if tail else 0.0
 
     @property
     def throughput(self) -> float:
@@ -128,6 +135,7 @@ async def patient(number: int, level: Level, session: aiohttp.ClientSession, url
                 sender = f"{prefix}{number}-r{restarts}"
                 break
             level.latencies.append(latency)
+            level.by_turn.setdefault(step.label, []).append(latency)
             level.entries_submitted += int(step.saves_entry)
             level.flags_expected += step.flags
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
@@ -225,6 +233,16 @@ def describe(level: Level) -> str:
             f"{stored}, {cpu}")
 
 
+def turns_table(level: Level) -> List[str]:
+    """p50/p95 by kind of turn, and each kind's share of the level's slowest 5 %."""
+    lines = [f"| turn ({level.system}, {level.patients} patients) | messages | p50 ms | p95 ms | share of the slowest 5 % |",
+             "| --- | --- | --- | --- | --- |"]
+    for turn in sorted(level.by_turn, key=lambda t: -level.percentile(95, t)):
+        lines.append(f"| {turn} | {len(level.by_turn[turn])} | {_ms(level.percentile(50, turn))} | "
+                     f"{_ms(level.percentile(95, turn))} | {level.share_of_tail(turn):.0%} |")
+    return lines
+
+
 def check_free_texts() -> None:
     """No free text a patient sends may raise a flag by itself, or the expected flag count is wrong."""
     from assistant.safety.scanner import scanner_for
@@ -246,14 +264,15 @@ def measure(system_name: str, levels: List[int], args) -> Tuple[List[Level], Opt
             level = asyncio.run(run_level(system, patients, args, tag))
             results.append(level)
             print(describe(level), flush=True)
-        if args.profile and system_name == "embedded":
+            print("\n".join(turns_table(level)), flush=True)
+        if args.profile and system_name in args.profile_systems:
             profile = profiled_level(system, args)
     return results, profile
 
 
 def profiled_level(system: System, args) -> dict:
     """A 10-patient level with py-spy sampling the Rasa and action servers; its summaries."""
-    out = WORK / "profile"
+    out = WORK / "profile" / system.name
     shutil.rmtree(out, ignore_errors=True)
     recordings = [profiling.record(kind, pid, out)
                   for kind, pids in process_groups(system).items() for pid in pids]
@@ -373,23 +392,30 @@ def load_section(results: List[Level], args) -> str:
               for r in results if r.errors]
     if errors:
         lines += ["", "Errors by kind: " + "; ".join(errors) + "."]
+    for r in results:
+        if r.patients == 10 and r.system in ("embedded", "production"):
+            lines += ["", f"Where the tail of {r.system} at 10 patients comes from, by kind of turn:", ""]
+            lines += turns_table(r)
     lines += ["", "Targets (issue 6):", ""] + targets(results)
     if args.note:
         lines += ["", args.note]
     return "\n".join(lines)
 
 
-def profile_section(profile: dict, args) -> str:
+def profile_section(profile: dict, args, first: bool = True) -> str:
     level: Level = profile["level"]
-    lines = ["## Load profile: where a message's time goes (`bench/load.py --profile`)", "",
-             f"The embedded system at 10 patients for {args.duration:g} s, sampled by py-spy "
-             f"({profiling.RATE} Hz, non-blocking, the Rasa server and the action server): "
+    heading = ["## Load profile: where a message's time goes (`bench/load.py --profile`)", ""] if first else []
+    servers = "the Rasa server and the action server" if level.system == "embedded" else \
+        "both Rasa servers and both action servers, added together"
+    lines = heading + [
+             f"The {level.system} system at 10 patients for {args.duration:g} s, sampled by py-spy "
+             f"({profiling.RATE} Hz, non-blocking, {servers}): "
              f"{len(level.latencies)} messages, "
              f"p50 {_ms(level.percentile(50))} ms, p95 {_ms(level.percentile(95))} ms under the profiler. "
              "Each process's CPU time per answered message is measured from /proc over the level and split "
              "by the stages' shares of py-spy's samples (a sample is a moment the server's thread ran or was "
              "ready to run); waiting for the action server or for another conversation's turn is in neither. "
-             "Raw stacks: `var/bench/profile/*.txt` (collapsed format, opens in speedscope).", ""]
+             f"Raw stacks: `var/bench/profile/{level.system}/*.txt` (collapsed format, opens in speedscope).", ""]
     lines += profiling.markdown(profile["summaries"], level.cpu_ms)
     return "\n".join(lines)
 
@@ -403,9 +429,12 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=120, help="seconds before a message counts as timed out")
     parser.add_argument("--min-conversations", type=int, default=1,
                         help="whole conversations each patient holds even past --duration (0: stop at it)")
-    parser.add_argument("--profile", action="store_true", help="also a 10-patient level on embedded under py-spy")
+    parser.add_argument("--profile", action="store_true",
+                        help="also a 10-patient level under py-spy on each system of --profile-systems")
+    parser.add_argument("--profile-systems", default="embedded",
+                        help="comma-separated: the systems --profile samples (embedded, production)")
     parser.add_argument("--profile-only", action="store_true",
-                        help="only the profiled level (embedded); rewrites only the load-profile section")
+                        help="only the profiled levels; rewrites only the load-profile section")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     parser.add_argument("--note", default="", help="a sentence added under the table (e.g. on noise)")
     args = parser.parse_args()
@@ -413,28 +442,32 @@ def main() -> int:
     unknown = set(systems) - set(SYSTEMS)
     if unknown:
         parser.error(f"unknown systems: {sorted(unknown)}")
-    if args.profile and "embedded" not in systems:
-        parser.error("--profile profiles the embedded system: include it in --systems")
+    args.profile_systems = [s.strip() for s in args.profile_systems.split(",") if s.strip()]
+    if set(args.profile_systems) - {"embedded", "production"}:
+        parser.error("--profile-systems: embedded, production")
     levels = [int(n) for n in args.patients.split(",")]
     if args.profile_only:
-        systems, levels, args.profile = ["embedded"], [], True
+        systems, levels, args.profile = args.profile_systems, [], True
+    elif args.profile and not set(args.profile_systems) & set(systems):
+        parser.error("--profile: none of --profile-systems is in --systems")
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     check_free_texts()
-    results, profile = [], None
+    results, profiles = [], []
     for name in systems:
         levels_done, profiled = measure(name, levels, args)
         results += levels_done
-        profile = profile or profiled
+        profiles += [profiled] if profiled else []
     if results:
         section = load_section(results, args)
         print("\n" + section)
         if not args.no_write:
             write_section("load", section)
-    if profile:
-        print("\n" + profile_section(profile, args))
+    if profiles:
+        section = "\n\n".join(profile_section(profile, args, first=i == 0) for i, profile in enumerate(profiles))
+        print("\n" + section)
         if not args.no_write:
-            write_section("load-profile", profile_section(profile, args))
-    wrong = [r for r in results + ([profile["level"]] if profile else []) if not r.counts_agree()]
+            write_section("load-profile", section)
+    wrong = [r for r in results + [p["level"] for p in profiles] if not r.counts_agree()]
     for r in wrong:
         print(f"\n!!! COUNT MISMATCH on {r.system} at {r.patients} patients: diary entries submitted "
               f"{r.entries_submitted} (+{r.entries_uncertain} unconfirmed), stored {r.entries_stored}; flags "

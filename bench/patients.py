@@ -45,6 +45,7 @@ class Step:
     expect: Optional[str] = None   # the reply must contain this, or the conversation is out of step
     saves_entry: bool = False      # a diary entry is stored when the reply is as expected
     flags: int = 0                 # flags stored when the reply is as expected
+    label: str = "question"        # what kind of turn, for the latency breakdown by turn
 
 
 def kind(patient: int, round_: int) -> int:
@@ -59,17 +60,20 @@ def patient_script(patient: int, round_: int) -> List[Step]:
     back = rng.randint(1, 6)
     first, second = QUESTIONS[(patient + round_) % len(QUESTIONS)]
     numbness = NEW_NUMBNESS if k == 2 else rng.choice(NUMBNESS)
-    steps = [Step(first), Step(second), Step(START_DIARY, expect=DIARY_STARTED),
-             Step(str(leg)), Step(f"about a {back}"), Step(numbness), Step("none")]
-    if k == 7:
-        steps.append(Step("yes", expect=EMERGENCY, flags=1))  # any change in bladder or bowel control?
+    answer = "diary answer"
+    steps = [Step(first), Step(second), Step(START_DIARY, expect=DIARY_STARTED, label="diary start"),
+             Step(str(leg), label=answer), Step(f"about a {back}", label=answer), Step(numbness, label=answer),
+             Step("none", label=answer)]
+    if k == 7:  # "yes" to: any change in bladder or bowel control?
+        steps.append(Step("yes", expect=EMERGENCY, flags=1, label="emergency answer"))
     else:
         side_effects = SIDE_EFFECT if k in (1, 5) else "none"
         flagged = int(k in (1, 2, 5))
-        steps += [Step("no"), Step("no"), Step("no"), Step(rng.choice(MEDICINES)), Step(side_effects),
-                  Step(rng.choice(SLEEP)), Step(rng.choice(NOTES), expect=f"leg pain {leg}/10, back pain {back}/10"),
-                  Step("save", expect=SAVED, saves_entry=True, flags=flagged)]
-    steps.append(Step(rng.choice(FOLLOW_UPS)))
+        steps += [Step(text, label=answer) for text in ("no", "no", "no", rng.choice(MEDICINES), side_effects,
+                                                        rng.choice(SLEEP))]
+        steps += [Step(rng.choice(NOTES), expect=f"leg pain {leg}/10, back pain {back}/10", label="diary summary"),
+                  Step("save", expect=SAVED, saves_entry=True, flags=flagged, label="diary save")]
+    steps.append(Step(rng.choice(FOLLOW_UPS), label="follow-up"))
     return steps
 
 
@@ -77,7 +81,7 @@ def starter_script(patient: int, round_: int) -> List[Step]:
     """As many messages as a patient's diary conversation, in words the starter bot knows."""
     length = len(patient_script(patient, round_))
     start = (patient * 3 + round_) % len(starter_bot.TEXTS)
-    return [Step(starter_bot.TEXTS[(start + i) % len(starter_bot.TEXTS)]) for i in range(length)]
+    return [Step(starter_bot.TEXTS[(start + i) % len(starter_bot.TEXTS)], label="starter text") for i in range(length)]
 
 
 def free_texts() -> Tuple[str, ...]:

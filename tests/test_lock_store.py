@@ -94,3 +94,38 @@ def test_two_servers_never_handle_one_conversation_at_the_same_time(stores):
     asyncio.run(both())
     assert overlaps == []
     assert store.get_lock(conversation) is None  # the last one out deletes the lock
+
+
+def test_a_conversation_nobody_else_is_handling_costs_two_redis_commands(stores):
+    store, other = stores
+    conversation = "c-" + uuid.uuid4().hex
+    commands = []
+    send = store.red.execute_command
+
+    def counted(*args, **options):
+        commands.append(args[0])
+        return send(*args, **options)
+
+    store.red.execute_command = counted
+
+    async def one_message():
+        async with store.lock(conversation, lock_lifetime=30, wait_time_in_seconds=0.05) as lock:
+            assert [t.number for t in lock.tickets] == [0]
+            assert [t.number for t in other.get_lock(conversation).tickets] == [0]  # the other server sees it
+
+    asyncio.run(one_message())  # the first also loads the script into Redis
+    commands.clear()
+    asyncio.run(one_message())
+    assert [c.upper() for c in commands] == ["SET", "EVALSHA"]
+    assert store.get_lock(conversation) is None
+
+
+def test_a_lock_another_server_joined_is_handed_on_not_deleted(stores):
+    store, other = stores
+    conversation = "c-" + uuid.uuid4().hex
+    mine = store.issue_ticket(conversation, lock_lifetime=30)       # into no lock: the quick way
+    theirs = other.issue_ticket(conversation, lock_lifetime=30)     # queues behind it
+    store.finish_serving(conversation, mine)
+    assert [t.number for t in other.get_lock(conversation).tickets] == [theirs]
+    other.finish_serving(conversation, theirs)
+    assert other.get_lock(conversation) is None

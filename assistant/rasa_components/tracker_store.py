@@ -179,22 +179,28 @@ class CachingSQLTrackerStore(SQLTrackerStore):
     def _add_rows(
         self, session: Any, sender_id: Text, events: Sequence[Event], stored: int
     ) -> List[Tuple[int, Text, Text]]:
-        """Insert the unsaved events as Rasa does; returns (id, type_name, data) of each new row."""
-        new_rows = []
-        for event in list(events)[stored:]:
-            data = event.as_dict()
-            row = self.SQLEvent(
-                sender_id=sender_id,
-                type_name=event.type_name,
-                timestamp=data.get("timestamp"),
-                intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-                action_name=data.get("name"),
-                data=json.dumps(data),
-            )
-            session.add(row)
-            new_rows.append(row)
+        """Insert the unsaved events with the columns Rasa fills; returns (id, type_name, data) of each
+        new row, in id order. Where the database can return what it inserted (PostgreSQL), a turn's
+        rows go in one statement rather than one round trip each."""
+        rows = [self._columns(sender_id, event) for event in list(events)[stored:]]
+        if not rows:
+            return []
+        if session.get_bind().dialect.full_returning:
+            table = self.SQLEvent.__table__
+            statement = sa.insert(table).values(rows).returning(table.c.id, table.c.type_name, table.c.data)
+            return sorted((tuple(row) for row in session.execute(statement)), key=lambda row: row[0])
+        added = [self.SQLEvent(**columns) for columns in rows]
+        session.add_all(added)
         session.flush()  # gives the rows their ids
-        return [(row.id, row.type_name, row.data) for row in new_rows]
+        return [(row.id, row.type_name, row.data) for row in added]
+
+    @staticmethod
+    def _columns(sender_id: Text, event: Event) -> dict:
+        """The row Rasa's ``SQLTrackerStore.save`` writes for ``event``."""
+        data = event.as_dict()
+        return dict(sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                    action_name=data.get("name"), data=json.dumps(data))
 
     def _unchanged(self, session: Any, sender_id: Text, cached: _CachedSession) -> bool:
         return self._row_count_and_newest_id(session, sender_id) == (cached.row_count, cached.newest_id)
