@@ -3,7 +3,8 @@ errors, and whether every diary entry and flag they submitted was stored.
 
     .venv/bin/python bench/load.py [--systems embedded,production,starter] [--patients 1,10,50,200]
                                    [--duration 60] [--think 1.0] [--min-conversations 1] [--profile]
-    .venv/bin/python bench/load.py --profile-only      # only the profiled level
+                                   [--profile-systems embedded,production]
+    .venv/bin/python bench/load.py --profile-only      # only the profiled level(s)
 
 Each system (bench/systems.py) is started on free ports with fresh databases, warmed up with one
 conversation, then held at each level of concurrent patients for --duration seconds (and until every
@@ -11,7 +12,9 @@ patient has held --min-conversations whole conversations), one system at a time.
 time between messages; latency is from sending a message to the whole reply. After each level the
 diary entries and flags stored for that level's senders are counted in the system's own database and
 compared with what the patients were told was saved: a difference is printed loudly and the script
-exits 1. --profile adds a 10-patient level on the embedded system under py-spy (bench/profiling.py).
+exits 1. Each level's latency is also broken down by kind of turn (question, diary answer, diary save, ...).
+--profile adds a 10-patient level under py-spy (bench/profiling.py) on each system of --profile-systems
+(default: embedded).
 Writes docs/benchmarks.md, sections "load" and (with --profile) "load-profile".
 """
 from __future__ import annotations
