@@ -360,9 +360,14 @@ def _keep_app(blueprint, guard: Guard) -> None:
     async def keep(app, _loop) -> None:
         guard.app = app
 
+
+def _freeze_when_started(blueprint) -> None:
+    """Once Rasa has loaded the model (before the server starts), leave it out of garbage collections."""
     @blueprint.listener("after_server_start")
     async def freeze(_app, _loop) -> None:
-        logger.info("%d objects of the loaded model left out of garbage collections", freeze_loaded_objects())
+        frozen = freeze_loaded_objects()
+        if frozen:
+            logger.info("%d objects of the loaded model left out of garbage collections", frozen)
 
 
 # --- the channels ----------------------------------------------------------------------------------------------
@@ -373,6 +378,7 @@ class GuardedRestInput(RestInput):
         guard = Guard(on_new_message)
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
         _keep_app(webhook, guard)
+        _freeze_when_started(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_request):
@@ -423,4 +429,5 @@ class GuardedSocketIOInput(SocketIOInput):
 
         webhook = super().blueprint(checked)
         _keep_app(webhook, guard)
+        _freeze_when_started(webhook)
         return webhook

@@ -14,7 +14,10 @@ import gc
 
 def freeze_loaded_objects() -> int:
     """Collect what is garbage now, then leave everything still alive out of later collections;
-    returns how many objects are frozen."""
+    returns how many objects were frozen. Once per process: a second call (the server's other chat
+    channel) finds them frozen, does nothing and returns 0."""
+    if gc.get_freeze_count():
+        return 0
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

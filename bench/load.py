@@ -57,8 +57,7 @@ class Level:
     system: str
     patients: int
     elapsed: float = 0.0
-    latencies: List[float] = field(default_factory=list)   # ms, answered messages only
-    by_turn: Dict[str, List[float]] = field(default_factory=dict)  # turn label (bench/patients.py) -> ms
+    by_turn: Dict[str, List[float]] = field(default_factory=dict)  # turn label (bench/patients.py) -> ms, answered only
     errors: Counter = field(default_factory=Counter)       # kind -> count
     conversations: int = 0
     entries_submitted: int = 0
@@ -68,6 +67,11 @@ class Level:
     entries_stored: Optional[int] = None
     flags_stored: Optional[int] = None
     cpu_ms: Dict[str, float] = field(default_factory=dict)  # process kind -> CPU ms per answered message
+
+    @property
+    def latencies(self) -> List[float]:
+        """Every answered message's latency (ms), whatever its turn."""
+        return [ms for turn in self.by_turn.values() for ms in turn]
 
     def percentile(self, p: float, turn: Optional[str] = None) -> float:
         ordered = sorted(self.latencies if turn is None else self.by_turn.get(turn, []))
@@ -137,7 +141,6 @@ async def patient(number: int, level: Level, session: aiohttp.ClientSession, url
                 restarts += 1
                 sender = f"{prefix}{number}-r{restarts}"
                 break
-            level.latencies.append(latency)
             level.by_turn.setdefault(step.label, []).append(latency)
             level.entries_submitted += int(step.saves_entry)
             level.flags_expected += step.flags

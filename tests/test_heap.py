@@ -6,7 +6,7 @@ import weakref
 
 import pytest
 
-from assistant.channels import GuardedRestInput
+from assistant.channels import GuardedRestInput, GuardedSocketIOInput
 from assistant.heap import freeze_loaded_objects
 
 
@@ -37,7 +37,15 @@ def test_garbage_at_start_is_freed_not_frozen(unfrozen):
     assert garbage() is None
 
 
-def test_the_chat_channel_freezes_once_the_server_has_started():
-    blueprint = GuardedRestInput().blueprint(lambda message: None)
+def test_a_second_call_does_nothing(unfrozen):
+    assert freeze_loaded_objects() > 0
+    garbage = weakref.ref(Node())
+    assert freeze_loaded_objects() == 0
+    assert garbage() is not None  # no second full collection at start-up
+
+
+@pytest.mark.parametrize("channel", [GuardedRestInput, GuardedSocketIOInput])
+def test_each_chat_channel_freezes_once_the_server_has_started(channel):
+    blueprint = channel().blueprint(lambda message: None)
     listeners = [listener for listener in blueprint._future_listeners if listener.event == "after_server_start"]
     assert [listener.listener.__name__ for listener in listeners] == ["freeze"]

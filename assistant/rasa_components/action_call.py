@@ -22,13 +22,15 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 _rasa_action_call_format = RemoteAction._action_call_format  # the whole session's events, for comparison
 
+
 def current_turn(events: Sequence[Event]) -> List[Event]:
     """The events from the latest user message on; every event when there is no user message."""
-    ordered = list(events)
-    for index in range(len(ordered) - 1, -1, -1):
-        if isinstance(ordered[index], UserUttered):
-            return ordered[index:]
-    return ordered
+    turn = []
+    for event in reversed(events):  # from the end: the session before the turn is never copied
+        turn.append(event)
+        if isinstance(event, UserUttered):
+            return turn[::-1]
+    return turn[::-1]
 
 
 def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> Dict[Text, Any]:
