@@ -73,8 +73,9 @@ bench: setup $(MODEL) ## run the benchmarks and write docs/benchmarks.md
 	$(BIN)/python bench/safety.py
 	$(BIN)/python bench/portal.py
 
-bench-load: setup $(MODEL) ## load benchmark (~40 min): simulated patients on both profiles and Rasa's starter bot, with a profile
+bench-load: setup $(MODEL) ## load benchmark (~55 min): simulated patients on both profiles and Rasa's starter bot, with a profile; then one patient alone
 	$(BIN)/python bench/load.py --profile
+	$(BIN)/python bench/floor.py
 
 lock: ## re-resolve requirements.txt into constraints.txt in a scratch venv
 	rm -rf /tmp/lock-venv && $(PYTHON) -m venv /tmp/lock-venv
