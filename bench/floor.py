@@ -7,7 +7,7 @@ session.
 
 Floor: one simulated patient (bench/patients.py) holds conversations one after another, each under a
 new sender id as a patient returning another day would (so no session grows long), with the load
-benchmark's think time, until --messages replies; p50/p95/p99 overall and by kind of turn. The load
+benchmark's think time, until at least --messages replies; p50/p95/p99 overall and by kind of turn. The load
 benchmark's 1-patient level is the same patient in one session for 60 s (54 messages, too few for a
 steady p95).
 Growth: one sender talks with no think time for --growth messages in a single session; the median
@@ -33,7 +33,8 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import patients as scripts  # noqa: E402
-from bench.load import Level, _ms, cpu_seconds, process_groups, send, turns_table, warm_up  # noqa: E402
+from bench.load import (Level, _ms, cpu_ms_per_message, cpu_snapshot, process_groups, send,  # noqa: E402
+                        turns_table, warm_up)
 from bench.report import write_section  # noqa: E402
 from bench.systems import running_system  # noqa: E402
 
@@ -50,11 +51,11 @@ async def _reply(session: aiohttp.ClientSession, url: str, sender: str, step: sc
 
 
 async def floor(system, messages: int, think: float, timeout: float) -> Level:
-    """One patient, a new session per conversation, until ``messages`` replies."""
+    """One patient, a new session per conversation, whole conversations until ``messages`` replies."""
     level = Level(system.name, 1)
     rng = random.Random(1)
     groups = process_groups(system)
-    cpu_before = {kind: cpu_seconds(pids) for kind, pids in groups.items()}
+    cpu_before = cpu_snapshot(groups)
     loop = asyncio.get_running_loop()
     started = loop.time()
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
@@ -67,8 +68,7 @@ async def floor(system, messages: int, think: float, timeout: float) -> Level:
             level.conversations += 1
             round_ += 1
     level.elapsed = loop.time() - started
-    level.cpu_ms = {kind: (cpu_seconds(groups[kind]) - cpu_before[kind]) * 1000 / len(level.latencies)
-                    for kind in groups}
+    level.cpu_ms = cpu_ms_per_message(groups, cpu_before, len(level.latencies))
     return level
 
 
@@ -91,6 +91,13 @@ def bucket_medians(latencies: List[float]) -> List[float]:
     return [statistics.median(latencies[i:i + BUCKET]) for i in range(0, len(latencies), BUCKET)]
 
 
+def session_expiry_minutes() -> float:
+    """The idle time after which Rasa starts a new session, as the domain sets it."""
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(ROOT / "domain.yml").session_config.session_expiration_time
+
+
 def section(floors: List[Level], growths: Dict[str, List[float]], args) -> str:
     lines = ["## Load floor: one patient alone (`bench/floor.py`)", "",
              f"One simulated patient, the load benchmark's conversations and think time ({args.think} s, 0.5-1.5 x), "
@@ -110,14 +117,13 @@ def section(floors: List[Level], growths: Dict[str, List[float]], args) -> str:
         lines += ["", f"Growth within one session: one sender, no think time, {args.growth} messages; the median "
                   f"reply of each {BUCKET} messages. Rasa 3.6 replays the session's events into a new tracker for "
                   "every message and its policies read the states of every turn so far, so a message costs more the "
-                  "longer the session (a session ends after 60 idle minutes).", "",
+                  f"longer the session (a session ends after {session_expiry_minutes():g} idle minutes).", "",
                   "| messages | " + " | ".join(f"{name} median ms" for name in names) + " |",
                   "| --- | " + " | ".join("---" for _ in names) + " |"]
-        medians = {name: bucket_medians(growths[name]) for name in names}
-        for i in range(max(len(m) for m in medians.values())):
-            cells = [f"{m[i]:.0f}" if i < len(m) else "-" for m in medians.values()]
-            last = min((i + 1) * BUCKET, max(len(g) for g in growths.values()))
-            lines.append(f"| {i * BUCKET + 1}-{last} | " + " | ".join(cells) + " |")
+        medians = [bucket_medians(growths[name]) for name in names]  # each of exactly args.growth replies
+        for i, row in enumerate(zip(*medians)):
+            lines.append(f"| {i * BUCKET + 1}-{min((i + 1) * BUCKET, args.growth)} | "
+                         + " | ".join(f"{ms:.0f}" for ms in row) + " |")
     return "\n".join(lines)
 
 

@@ -163,6 +163,17 @@ def cpu_seconds(pids: List[int]) -> float:
     return total
 
 
+def cpu_snapshot(groups: Dict[str, List[int]]) -> Dict[str, float]:
+    """CPU seconds used so far by each kind of process (see ``process_groups``)."""
+    return {kind: cpu_seconds(pids) for kind, pids in groups.items()}
+
+
+def cpu_ms_per_message(groups: Dict[str, List[int]], before: Dict[str, float], answered: int) -> Dict[str, float]:
+    """CPU ms each kind of process used per answered message since ``before`` (a ``cpu_snapshot``)."""
+    now = cpu_snapshot(groups)
+    return {kind: (now[kind] - before[kind]) * 1000 / max(answered, 1) for kind in groups}
+
+
 def process_groups(system: System) -> Dict[str, List[int]]:
     groups: Dict[str, List[int]] = {}
     for service in system.services:
@@ -191,7 +202,7 @@ async def run_level(system: System, patients: int, args, tag: str) -> Level:
     script = scripts.starter_script if system.name == "starter" else scripts.patient_script
     prefix = f"load-{system.name}-{patients}-{tag}-"
     groups = process_groups(system)
-    cpu_before = {kind: cpu_seconds(pids) for kind, pids in groups.items()}
+    cpu_before = cpu_snapshot(groups)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=args.timeout)) as session:
         started = time.monotonic()
@@ -207,8 +218,7 @@ async def run_level(system: System, patients: int, args, tag: str) -> Level:
         for task in talking:
             task.result()  # a bug in the generator itself must not pass silently
         level.elapsed = time.monotonic() - started
-    answered = max(len(level.latencies), 1)
-    level.cpu_ms = {kind: (cpu_seconds(groups[kind]) - cpu_before[kind]) * 1000 / answered for kind in groups}
+    level.cpu_ms = cpu_ms_per_message(groups, cpu_before, len(level.latencies))
     if system.database_url:
         level.entries_stored, level.flags_stored = count_stored(system.database_url, prefix)
     return level
